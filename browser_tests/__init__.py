@@ -1,0 +1,1 @@
+"""Both twins' admin and home page in a real browser (Playwright driving Debian's Chromium)."""

@@ -1,0 +1,290 @@
+"""The contract suite's harness: which twins, which servers, and the fixtures every test uses.
+
+By default the suite starts each selected twin (`--twin flask`, `--twin django`; default both)
+as a real Gunicorn server with a fresh database: a SQLite file, or with `--postgres URL` a
+database created for it on that PostgreSQL server and dropped afterwards.
+With CONTRACT_TARGETS="flask=http://host:5000,..." (and API_TOKEN) it tests servers that are
+already running and starts nothing.
+The admin tests log in as the admin user that the harness creates in each twin it starts (by the
+twin's own command, with a random name and password); under CONTRACT_TARGETS, as ADMIN_USERNAME
+(default "admin") with ADMIN_PASSWORD from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from functools import partial
+
+import pytest
+
+from contract_tests.helpers import ITEM_PATH, UNIQUE_NAME_LENGTH, Api, fill
+from contract_tests.servers import BARE, MAIN, PROXIED, ServerPool
+from contract_tests.side_by_side import SideBySide
+
+TWINS = ["flask", "django"]
+# Fixtures that need a server, and which kind of server each one needs.
+SERVER_FIXTURES = {
+    "api": MAIN,
+    "tokenless_api": BARE,
+    "unavailable_api": BARE,
+    "admin_credentials": MAIN,
+    "proxied_api": PROXIED,
+    "proxied_admin_credentials": PROXIED,
+}
+# Fixtures that log in: their tests run last, while the admin users are being created.
+ADMIN_FIXTURES = ("admin_credentials", "proxied_admin_credentials")
+# The modules of the fuzz tests (marked fuzz), collected only with --fuzz.
+FUZZ_MODULES = ("test_schemathesis.py", "test_fuzz.py")
+# Fixtures of a server that only a few tests need: their tests are marked slow (the wait for it).
+SLOW_FIXTURES = ("proxied_api", "proxied_admin_credentials")
+
+
+def pytest_addoption(parser) -> None:
+    """--twin flask|django, repeatable; both twins when not given. --postgres URL."""
+    parser.addoption(
+        "--twin",
+        action="append",
+        choices=TWINS,
+        help="test this twin (repeatable; default: both)",
+    )
+    parser.addoption(
+        "--fuzz",
+        action="store_true",
+        help="run the fuzz tests too (marked fuzz: schemathesis, the differential fuzzer); "
+        "`-m fuzz` runs them alone",
+    )
+    parser.addoption(
+        "--postgres",
+        metavar="URL",
+        help="run the twins on PostgreSQL: a database of their own on the server of this URL "
+        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres), created per server, dropped after",
+    )
+
+
+def pytest_configure(config) -> None:
+    """Decide the twins under test and register the side-by-side report."""
+    targets = parse_targets(os.environ.get("CONTRACT_TARGETS", ""))
+    chosen = config.getoption("twin") or TWINS
+    twins = [twin for twin in TWINS if twin in chosen and (not targets or twin in targets)]
+    if not twins:
+        raise pytest.UsageError(f"no twin to test: --twin {chosen}, CONTRACT_TARGETS {targets}")
+    if targets and not os.environ.get("API_TOKEN"):
+        raise pytest.UsageError("CONTRACT_TARGETS needs the servers' API_TOKEN in the environment")
+    if targets and config.getoption("postgres"):
+        raise pytest.UsageError("--postgres starts servers; CONTRACT_TARGETS tests running ones")
+    config.addinivalue_line("markers", "fuzz: a fuzz test, run only with --fuzz (make test-fuzz)")
+    config.addinivalue_line(
+        "markers",
+        "slow: seconds by design (an extra server, password hashing); make test-both leaves it out",
+    )
+    config.twins = twins
+    config.targets = targets
+    config.pluginmanager.register(SideBySide(twins), "side_by_side")
+
+
+def parse_targets(text: str) -> dict[str, str]:
+    """ "flask=http://h:5000,django=http://h:8000" as {"flask": "http://h:5000", ...}."""
+    targets = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        twin, _, url = entry.partition("=")
+        if twin not in TWINS or not url:
+            raise pytest.UsageError(f"CONTRACT_TARGETS: cannot read {entry!r}")
+        targets[twin] = url
+    return targets
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Run each test using `twin` (through `api` and others) once per twin: [flask], [django]."""
+    if "twin" in metafunc.fixturenames:
+        twins = metafunc.config.twins
+        metafunc.parametrize("twin", twins, ids=twins)
+
+
+def pytest_ignore_collect(collection_path, config) -> bool | None:
+    """Without --fuzz, leave the fuzz modules out, unimported.
+
+    The fuzz tests take longer than the rest of the suite together, and schemathesis builds its
+    tests when its module is imported (about 2 s), so `make test-both` keeps to its budget.
+    """
+    if collection_path.name in FUZZ_MODULES and not config.getoption("fuzz"):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the tests of the few-tests servers slow; run the tests that log in to the admin last.
+
+    The admin users are being created while the other tests run.
+    """
+    for item in items:
+        if any(name in item.fixturenames for name in SLOW_FIXTURES):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: any(name in item.fixturenames for name in ADMIN_FIXTURES))
+
+
+def servers_needed(items, twins) -> list:
+    """(twin, flavour) of every server the selected tests use, in a stable order."""
+    needed = set()
+    for item in items:
+        for fixture, flavour in SERVER_FIXTURES.items():
+            if fixture in item.fixturenames or (fixture == "api" and "apis" in item.fixturenames):
+                needed.update((twin, flavour) for twin in twins_of(item, twins))
+    return sorted(needed, key=lambda key: (key[1].name, key[0]))
+
+
+def admins_needed(items, twins) -> set[str]:
+    """The twins whose admin user the selected tests log in as."""
+    return {
+        twin
+        for item in items
+        if any(name in item.fixturenames for name in ADMIN_FIXTURES)
+        for twin in twins_of(item, twins)
+    }
+
+
+def twins_of(item, twins) -> list[str]:
+    """The twin a test runs against, or every twin for a test not parametrized by twin."""
+    callspec = getattr(item, "callspec", None)
+    return [callspec.params["twin"]] if callspec and "twin" in callspec.params else twins
+
+
+@pytest.fixture(scope="session")
+def servers(request):
+    """The servers of this run, started in parallel on first use and stopped at the end, always."""
+    if request.config.targets:
+        yield None
+        return
+    items, twins = request.session.items, request.config.twins
+    postgres_url = request.config.getoption("postgres")
+    pool = ServerPool(servers_needed(items, twins), admins_needed(items, twins), postgres_url)
+    try:
+        yield pool
+    finally:
+        pool.stop()
+
+
+@pytest.fixture(scope="session")
+def clients(request, servers):
+    """One Api client per (twin, flavour), so its HTTP sessions live for the whole run."""
+    cache = {}
+
+    def client(twin, flavour):
+        if (twin, flavour) not in cache:
+            if servers is None and flavour is not MAIN:
+                pytest.skip(f"needs a server started with {flavour.name}; CONTRACT_TARGETS is set")
+            if servers is None:
+                url, token = request.config.targets[twin], os.environ["API_TOKEN"]
+                cache[twin, flavour] = Api(twin, url, token, launched=False)
+            else:
+                server = servers.get(twin, flavour)
+                cache[twin, flavour] = Api(twin, server.base_url, server.token, launched=True)
+        return cache[twin, flavour]
+
+    return client
+
+
+@pytest.fixture
+def api(clients, twin) -> Api:
+    """The twin under test, with its API token."""
+    return clients(twin, MAIN)
+
+
+@pytest.fixture
+def tokenless_api(clients, twin) -> Api:
+    """The twin started without API_TOKEN (the same server as `unavailable_api`)."""
+    return clients(twin, BARE)
+
+
+@pytest.fixture
+def unavailable_api(clients, twin) -> Api:
+    """The twin started on a database it cannot reach (MIGRATE=0, in a directory not there)."""
+    return clients(twin, BARE)
+
+
+@pytest.fixture
+def admin_credentials(servers, twin) -> tuple[str, str]:
+    """The (username, password) of the twin's admin user."""
+    if servers is not None:
+        return servers.admin(twin)
+    password = os.environ.get("ADMIN_PASSWORD")
+    if not password:
+        pytest.skip("CONTRACT_TARGETS is set: export the servers' ADMIN_PASSWORD to test logins")
+    return os.environ.get("ADMIN_USERNAME") or "admin", password
+
+
+@pytest.fixture
+def proxied_api(clients, twin) -> Api:
+    """The twin started with HTTPS=1, as behind a TLS proxy (the tests send the proxy's headers)."""
+    return clients(twin, PROXIED)
+
+
+@pytest.fixture
+def proxied_admin_credentials(servers, twin) -> tuple[str, str]:
+    """The (username, password) of the admin user of the twin started with HTTPS=1."""
+    if servers is None:
+        pytest.skip(f"needs a server started with {PROXIED.name}; CONTRACT_TARGETS is set")
+    return servers.admin(twin, PROXIED)
+
+
+@pytest.fixture
+def apis(request, clients) -> dict[str, Api]:
+    """Every twin at once, for the differential tests."""
+    if len(request.config.twins) < 2:
+        pytest.skip("differential tests compare two twins; only one is selected")
+    return {twin: clients(twin, MAIN) for twin in request.config.twins}
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A name no other test uses (lowercase hex, so any case change makes it a different name)."""
+    return "t" + uuid.uuid4().hex[: UNIQUE_NAME_LENGTH - 1]
+
+
+@pytest.fixture
+def item(api, unique_name) -> dict:
+    """A freshly created item, with a description and a quantity that are not the defaults."""
+    return api.create(name=unique_name, description="Fresh from the fixture.", quantity=7)
+
+
+@pytest.fixture(scope="session")
+def standing_items() -> dict[str, dict]:
+    """Per twin, the item that rejected writes aim at (they must leave it exactly as it was)."""
+    return {}
+
+
+@pytest.fixture
+def standing_item(api, standing_items) -> dict:
+    """This twin's item for rejected writes, as it is now; created again if a test removed it."""
+    known = standing_items.get(api.twin)
+    if known:
+        response = api.get(ITEM_PATH.format(id=known["id"]))
+        if response.status_code == 200:
+            return response.json()
+    standing_items[api.twin] = api.create(
+        name=f"standing-{uuid.uuid4().hex}", description="Rejected writes leave it.", quantity=7
+    )
+    return standing_items[api.twin]
+
+
+@pytest.fixture
+def rejected_write(request, api, unique_name):
+    """Send a write that must fail and prove it changed nothing; returns the response.
+
+    POST goes to /api/items (the number of items must not change); other methods go to the
+    standing item (it must read back the same).
+    """
+
+    def send(method: str, template=None, **options):
+        payload = None if template is None else fill(template, unique_name)
+        if method == "POST":
+            path, state = "/api/items", api.count
+        else:
+            item_id = request.getfixturevalue("standing_item")["id"]
+            path, state = ITEM_PATH.format(id=item_id), partial(api.item, item_id)
+        before = state()
+        response = api.request(method, path, payload=payload, **options)
+        assert state() == before, "a rejected write changed the data"
+        return response
+
+    return send

@@ -1,0 +1,468 @@
+"""The admin: login, access rules, CSRF, and the items' list, search, create, edit and delete.
+
+Both twins are driven by the same tests through a browser-like session (cookies kept, no redirects
+followed, no JavaScript); SITES below is the one place where the two admins differ.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+import requests
+
+from contract_tests.helpers import HTML, ITEM_PATH, assert_security_headers, csrf_token
+
+INDEX = "/admin/"
+LOGIN = "/admin/login/"
+LOGOUT = "/admin/logout/"
+ITEMS = "/admin/items/item/"
+SITE_TITLE = "Flask ⇄ Django Twins"
+COLUMNS = ["Name", "Quantity", "Updated"]
+RACERS = 8
+
+
+@dataclass(frozen=True)
+class Site:
+    """How one twin's admin spells what both do; the paths above are the same in both."""
+
+    add: str  # the create form
+    change: str  # the edit form of item {id}
+    delete_page: str  # the page that asks "are you sure?" before item {id} is deleted
+    delete: str  # where that page posts the confirmed delete
+    delete_fields: dict  # what it posts besides the CSRF token
+    search: str  # the list's search parameter
+    csrf_field: str
+    csrf_refusal: int  # the status of a POST without a valid CSRF token
+    form_error: str  # marks a form sent back with errors, the login form included
+    session_cookie: str
+
+    def delete_form(self, item: dict) -> tuple[str, dict, str]:
+        """The confirmation page of the item's delete, the fields it posts, and where to."""
+        fields = {key: value.format(**item) for key, value in self.delete_fields.items()}
+        return self.delete_page.format(**item), fields, self.delete.format(**item)
+
+
+SITES = {
+    # Django's admin as it comes: the delete confirmation is a page of its own (GET), whose form
+    # posts post=yes back to it. CsrfViewMiddleware refuses a POST without a token with its 403
+    # page. A form with errors starts with <p class="errornote">.
+    "django": Site(
+        add=ITEMS + "add/",
+        change=ITEMS + "{id}/change/",
+        delete_page=ITEMS + "{id}/delete/",
+        delete=ITEMS + "{id}/delete/",
+        delete_fields={"post": "yes"},
+        search="q",
+        csrf_field="csrfmiddlewaretoken",
+        csrf_refusal=403,
+        form_error='class="errornote"',
+        session_cookie="sessionid",
+    ),
+    # Flask-Admin: create at new/, edit at edit/?id=N, search with ?search=. Its own delete is a
+    # POST from the list confirmed by JavaScript; the twin adds a confirmation page as Django's,
+    # at delete/?id=N, which posts id=N to Flask-Admin's delete/. Flask-WTF refuses a POST
+    # without a token with 400 (Django: 403). Errors are Bootstrap's invalid-feedback.
+    "flask": Site(
+        add=ITEMS + "new/",
+        change=ITEMS + "edit/?id={id}",
+        delete_page=ITEMS + "delete/?id={id}",
+        delete=ITEMS + "delete/",
+        delete_fields={"id": "{id}"},
+        search="search",
+        csrf_field="csrf_token",
+        csrf_refusal=400,
+        form_error="invalid-feedback",
+        session_cookie="session",
+    ),
+}
+
+
+class Browser:
+    """One visitor of a twin's admin: its own cookies, no redirects followed."""
+
+    def __init__(self, api, site: Site) -> None:
+        self.base_url = api.base_url
+        self.site = site
+        self.session = requests.Session()
+
+    def get(self, path: str, **params) -> requests.Response:
+        """GET a page of the admin."""
+        return self.session.get(
+            self.base_url + path, params=params, allow_redirects=False, timeout=30
+        )
+
+    def submit(self, page: str, fields: dict, *, to: str | None = None, token: bool = True):
+        """Open the page of a form and post these fields (with the page's CSRF token) to `to`."""
+        form = self.get(page)
+        assert form.status_code == 200, f"{page}: {form.status_code}"
+        data = dict(fields)
+        if token:
+            data[self.site.csrf_field] = csrf_token(form.text, self.site.csrf_field)
+        return self.session.post(
+            self.base_url + (to or page), data=data, allow_redirects=False, timeout=30
+        )
+
+    def log_in(self, username: str, password: str, *, next_page: str = INDEX, token=True):
+        """Send the login form, asking to come back to next_page."""
+        login = f"{LOGIN}?{urlencode({'next': next_page})}"
+        return self.submit(login, {"username": username, "password": password}, token=token)
+
+    def logged_in(self) -> bool:
+        """Whether the admin's index answers (True) or sends to the login page (False)."""
+        response = self.get(INDEX)
+        assert response.status_code in (200, 302), response.status_code
+        return response.status_code == 200
+
+
+@pytest.fixture
+def site(twin) -> Site:
+    """The twin's way of spelling the admin."""
+    return SITES[twin]
+
+
+@pytest.fixture
+def browser(api, site) -> Browser:
+    """An anonymous visitor."""
+    return Browser(api, site)
+
+
+@pytest.fixture(scope="session")
+def logins() -> dict:
+    """Per twin, the admin's logged-in browser and the answer to its login (one login per run)."""
+    return {}
+
+
+@pytest.fixture
+def login(api, site, admin_credentials, logins) -> tuple[Browser, requests.Response]:
+    """The admin's browser, logged in once per run (password hashing is slow on purpose)."""
+    if api.twin not in logins:
+        admin = Browser(api, site)
+        logins[api.twin] = admin, admin.log_in(*admin_credentials, next_page=ITEMS)
+    return logins[api.twin]
+
+
+@pytest.fixture
+def admin(login) -> Browser:
+    """A browser logged in as the admin."""
+    browser, response = login
+    assert response.status_code == 302, "the admin's login failed"
+    return browser
+
+
+def input_tag(page: str, name: str) -> str:
+    """The <input> tag of the field with this name."""
+    tag = re.search(rf'<input\b[^>]*\bname="{name}"[^>]*>', page)
+    assert tag, f"the page has no {name} field"
+    return tag.group(0)
+
+
+def form_of(item: dict) -> dict:
+    """An item's fields as the admin's form posts them."""
+    return {"name": item["name"], "description": item["description"], "quantity": item["quantity"]}
+
+
+def stored(api, name: str) -> list[dict]:
+    """The items the API finds under exactly this name."""
+    found = api.get("/api/items", params={"q": name, "limit": 100}).json()["items"]
+    return [item for item in found if item["name"] == name]
+
+
+def texts(cells_html: list[str]) -> list[str]:
+    """The visible text of HTML fragments."""
+    return [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells_html]
+
+
+def rows(page: str) -> list[list[str]]:
+    """The cells' texts of every table row of a page."""
+    return [
+        texts(re.findall(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", row, re.DOTALL))
+        for row in re.findall(r"<tr\b.*?</tr>", page, re.DOTALL)
+    ]
+
+
+def row_of(page: str, name: str) -> list[str] | None:
+    """The cells' texts of the list row that shows this name, or None."""
+    return next((cells for cells in rows(page) if name in cells), None)
+
+
+# Access ----------------------------------------------------------------------------------------
+
+PROTECTED = [
+    pytest.param(lambda site: INDEX, id="index"),
+    pytest.param(lambda site: ITEMS, id="item list"),
+    pytest.param(lambda site: f"{ITEMS}?{site.search}=x", id="search"),
+    pytest.param(lambda site: site.add, id="add form"),
+]
+
+
+@pytest.mark.parametrize("page", PROTECTED)
+def test_anonymous_visits_are_sent_to_the_login_page_with_the_page_to_return_to(
+    browser, site, page
+):
+    path = page(site)
+    response = browser.get(path)
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == LOGIN
+    assert parse_qs(location.query) == {"next": [path]}
+
+
+def test_the_login_page_is_a_form_of_username_and_password_with_a_csrf_token(browser, site):
+    response = browser.get(LOGIN)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == HTML
+    assert 'type="text"' in input_tag(response.text, "username")
+    assert 'type="password"' in input_tag(response.text, "password")
+    assert csrf_token(response.text, site.csrf_field)
+
+
+def test_a_login_without_the_csrf_token_is_refused(browser, site, admin_credentials):
+    response = browser.log_in(*admin_credentials, token=False)
+    assert response.status_code == site.csrf_refusal
+    assert not browser.logged_in()
+
+
+def test_a_wrong_password_shows_the_login_page_again_with_an_error(
+    browser, site, admin_credentials
+):
+    username, password = admin_credentials
+    response = browser.log_in(username, password + "-wrong")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == HTML
+    assert site.form_error in response.text
+    assert input_tag(response.text, "username")
+    assert not browser.logged_in()
+
+
+def test_a_login_returns_to_the_page_asked_for_and_opens_the_admin(login):
+    admin, response = login
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == ITEMS
+    index = admin.get(INDEX)
+    assert index.status_code == 200
+    assert index.headers["Content-Type"] == HTML
+    assert SITE_TITLE in index.text
+
+
+def test_a_login_never_returns_to_another_site(browser, admin_credentials):
+    response = browser.log_in(*admin_credentials, next_page="https://evil.example/admin/")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert (location.netloc, location.path) in {
+        ("", INDEX),
+        (urlsplit(browser.base_url).netloc, INDEX),
+    }
+
+
+def test_a_login_with_a_nul_character_is_a_form_error(browser, site):
+    # PostgreSQL cannot compare a NUL: the form must refuse it before any query.
+    response = browser.log_in("ad\x00min", "password")
+    assert response.status_code == 200
+    assert site.form_error in response.text
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(login, site):
+    _, response = login
+    cookie = next(
+        (
+            header
+            for header in response.raw.headers.getlist("Set-Cookie")
+            if header.startswith(f"{site.session_cookie}=")
+        ),
+        None,
+    )
+    assert cookie, f"the login sets no {site.session_cookie} cookie"
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+
+
+def test_logout_is_a_post_with_a_csrf_token_and_ends_the_session(browser, site, admin_credentials):
+    browser.log_in(*admin_credentials)
+    assert browser.get(LOGOUT).status_code == 405
+    assert browser.logged_in()
+    assert browser.submit(INDEX, {}, to=LOGOUT, token=False).status_code == site.csrf_refusal
+    assert browser.logged_in()
+    assert browser.submit(INDEX, {}, to=LOGOUT).status_code in (200, 302)
+    assert not browser.logged_in()
+
+
+@pytest.mark.parametrize("page", [pytest.param(lambda site: LOGIN, id="login"), *PROTECTED])
+def test_admin_pages_carry_the_security_headers(browser, admin, site, page):
+    assert_security_headers(browser.get(page(site)))
+    assert_security_headers(admin.get(page(site)))
+
+
+ASSET_TYPES = {
+    "stylesheet": {"text/css"},
+    "script": {"text/javascript", "application/javascript"},
+}
+
+
+@pytest.mark.parametrize(
+    ("visitor", "page"),
+    [("browser", LOGIN), ("admin", ITEMS)],
+    ids=["login page", "item list"],
+)
+def test_the_admin_stylesheets_and_scripts_are_served_by_the_twin(browser, admin, visitor, page):
+    visitor = {"browser": browser, "admin": admin}[visitor]
+    text = visitor.get(page).text
+    assets = [
+        ("stylesheet", tag) for tag in re.findall(r'<link\b[^>]*rel="stylesheet"[^>]*>', text)
+    ] + [("script", tag) for tag in re.findall(r"<script\b[^>]*\bsrc=[^>]*>", text)]
+    assert any(kind == "stylesheet" for kind, _ in assets), f"{page} links no stylesheet"
+    for kind, tag in assets:
+        url = html.unescape(re.search(r'(?:href|src)="([^"]+)"', tag).group(1))
+        assert url.startswith("/"), f"{url}: not served by the twin"
+        response = visitor.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"].split(";")[0] in ASSET_TYPES[kind], url
+
+
+# Items ----------------------------------------------------------------------------------------
+
+
+def test_the_item_list_shows_name_quantity_and_updated(admin, site, item):
+    response = admin.get(ITEMS, **{site.search: item["name"]})
+    assert response.status_code == 200
+    heads = [  # the columns of each table: Django's page has its navigation's table too
+        [text for text in texts(re.findall(r"<th\b[^>]*>(.*?)</th>", head, re.DOTALL)) if text]
+        for head in re.findall(r"<thead\b.*?</thead>", response.text, re.DOTALL)
+    ]
+    assert COLUMNS in heads
+    cells = row_of(response.text, item["name"])
+    assert cells, "no row shows the item"
+    assert str(item["quantity"]) in cells
+
+
+def test_search_by_name_finds_the_item_and_not_another(api, admin, site, unique_name):
+    wanted, other = (api.create(name=f"{unique_name}-{part}") for part in ("wanted", "other"))
+    page = admin.get(ITEMS, **{site.search: wanted["name"]}).text
+    assert row_of(page, wanted["name"])
+    assert not row_of(page, other["name"])
+
+
+def test_a_search_with_a_nul_character_shows_the_list_not_an_error(admin, site):
+    # PostgreSQL cannot compare a NUL; both admins drop such a search and say why.
+    response = admin.get(ITEMS, **{site.search: "a\x00b"})
+    assert response.status_code == 200
+    assert "<thead" in response.text
+
+
+def test_an_item_created_in_the_admin_is_in_the_api_and_on_the_home_page(
+    api, admin, site, unique_name
+):
+    fields = {"name": unique_name, "description": "Made in the admin.", "quantity": 5}
+    response = admin.submit(site.add, fields)
+    assert response.status_code == 302, response.text[:2000]
+    [item] = stored(api, unique_name)
+    assert form_of(item) == fields
+    assert unique_name in api.get("/").text
+
+
+def test_an_item_edited_in_the_admin_changes_in_the_api(api, admin, site, item):
+    fields = form_of(item) | {"name": item["name"] + "-edited", "quantity": 8}
+    response = admin.submit(site.change.format(id=item["id"]), fields)
+    assert response.status_code == 302, response.text[:2000]
+    assert form_of(api.item(item["id"])) == fields
+
+
+def test_an_item_deleted_through_the_confirmation_is_gone_from_the_api(api, admin, site, item):
+    confirmation, fields, delete = site.delete_form(item)
+    assert item["name"] in admin.get(confirmation).text
+    response = admin.submit(confirmation, fields, to=delete)
+    assert response.status_code == 302, response.text[:2000]
+    assert api.get(ITEM_PATH.format(id=item["id"])).status_code == 404
+
+
+def test_a_create_without_the_csrf_token_is_refused_and_stores_nothing(
+    api, admin, site, unique_name
+):
+    response = admin.submit(site.add, {"name": unique_name, "quantity": 1}, token=False)
+    assert response.status_code == site.csrf_refusal
+    assert stored(api, unique_name) == []
+
+
+def test_an_edit_or_delete_without_the_csrf_token_is_refused_and_changes_nothing(
+    api, admin, site, item
+):
+    edit = admin.submit(
+        site.change.format(id=item["id"]), form_of(item) | {"quantity": 9}, token=False
+    )
+    confirmation, fields, to = site.delete_form(item)
+    delete = admin.submit(confirmation, fields, to=to, token=False)
+    assert (edit.status_code, delete.status_code) == (site.csrf_refusal, site.csrf_refusal)
+    assert api.item(item["id"]) == item
+
+
+INVALID_NAMES = [
+    pytest.param(lambda unique: "", id="empty"),
+    pytest.param(lambda unique: "   ", id="blank"),
+    pytest.param(lambda unique: unique.ljust(101, "x"), id="101 characters"),
+    pytest.param(lambda unique: f"{unique}\x07", id="control character"),
+]
+
+
+@pytest.mark.parametrize("name", INVALID_NAMES)
+def test_an_invalid_name_is_a_form_error_and_stores_nothing(api, admin, site, unique_name, name):
+    count = api.count()
+    fields = {"name": name(unique_name), "description": "", "quantity": 1}
+    response = admin.submit(site.add, fields)
+    assert response.status_code == 200
+    assert site.form_error in response.text
+    assert api.count() == count
+
+
+def test_a_duplicate_name_is_a_form_error_and_stores_nothing(api, admin, site, item):
+    response = admin.submit(site.add, {"name": item["name"], "description": "", "quantity": 1})
+    assert response.status_code == 200
+    assert site.form_error in response.text
+    assert stored(api, item["name"]) == [item]
+
+
+def test_renaming_to_a_taken_name_is_a_form_error_and_changes_nothing(
+    api, admin, site, item, unique_name
+):
+    other = api.create(name=f"{unique_name}-other")
+    response = admin.submit(
+        site.change.format(id=other["id"]), form_of(other) | {"name": item["name"]}
+    )
+    assert response.status_code == 200
+    assert site.form_error in response.text
+    assert api.item(other["id"]) == other
+
+
+def test_simultaneous_creates_of_one_name_give_one_item_and_form_errors(
+    api, admin, site, unique_name
+):
+    """Admins saving one new name at the same instant: one item, a form error for each other.
+
+    On PostgreSQL Django's admin checks the name with a query before its INSERT; two saves can both
+    pass the check, and the unique index then refuses the second: a form error too, never a 500.
+    """
+    page = admin.get(site.add)
+    fields = {"name": unique_name, "description": "", "quantity": 1}
+    fields[site.csrf_field] = csrf_token(page.text, site.csrf_field)
+    barrier = threading.Barrier(RACERS)
+
+    def save(_):
+        # One session per thread, each with the admin's cookies: the same admin in several tabs.
+        session = requests.Session()
+        session.cookies.update(admin.session.cookies)
+        barrier.wait()
+        url = admin.base_url + site.add
+        return session.post(url, data=fields, allow_redirects=False, timeout=30)
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        responses = list(pool.map(save, range(RACERS)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] * (RACERS - 1) + [302]
+    refused = [response for response in responses if response.status_code == 200]
+    assert all(site.form_error in response.text for response in refused)
+    assert len(stored(api, unique_name)) == 1

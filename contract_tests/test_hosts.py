@@ -1,0 +1,33 @@
+"""The Host header: only ALLOWED_HOSTS are served, others get 400 (JSON under /api/, else HTML)."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from contract_tests.helpers import HTML, assert_error, assert_security_headers
+
+BAD_HOSTS = ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.2"]
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+@pytest.mark.parametrize("path", ["/api/data", "/api/items", "/healthz"])
+def test_a_host_not_allowed_is_a_json_400_on_json_paths(api, path, host):
+    response = api.get(path, headers={"Host": host})
+    assert_error(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_a_host_not_allowed_is_an_html_400_on_pages(api, host):
+    response = api.get("/", headers={"Host": host})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == HTML
+    assert_security_headers(response)
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]"])
+def test_the_default_allowed_hosts_are_served_with_or_without_a_port(api, host):
+    if not api.launched:
+        pytest.skip("the ALLOWED_HOSTS of a server the suite did not start are unknown")
+    port = urlsplit(api.base_url).port
+    for header in (host, f"{host}:{port}"):
+        assert api.get("/api/data", headers={"Host": header}).status_code == 200

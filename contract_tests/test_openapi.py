@@ -1,0 +1,56 @@
+"""/api/openapi.json: both twins serve openapi.yaml, a valid OpenAPI 3.1 document, as it is."""
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from schemathesis.specs.openapi.definitions import OPENAPI_31
+
+from contract_tests.helpers import JSON, assert_security_headers
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+DOCUMENT = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+
+
+def test_each_twin_serves_the_file_as_json(api):
+    response = api.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == JSON
+    assert_security_headers(response)
+    assert response.json() == DOCUMENT
+
+
+def test_the_file_is_a_valid_openapi_3_1_document():
+    jsonschema.validate(DOCUMENT, OPENAPI_31, cls=jsonschema.Draft202012Validator)
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        pytest.param(r"\d+\.\d+\.\d+", id="no version number"),
+        pytest.param(
+            r"(?i)\b(?:flask|django|werkzeug|gunicorn|python|sqlalchemy|postgresql|sqlite)\W*v?\d",
+            id="no software version",
+        ),
+        pytest.param(r"(?<![\w.])/(?:home|work|app|usr|tmp|srv|opt|var)/", id="no file path"),
+        pytest.param(r"\b(?:localhost|127\.0\.0\.1|https?://)", id="no server address"),
+    ],
+)
+def test_the_document_reveals_no_version_path_or_server(leak):
+    """Only OpenAPI's own version (3.1.0); no servers: clients use the address they asked."""
+    text = json.dumps(DOCUMENT).replace('"3.1.0"', "")
+    assert not re.findall(leak, text)
+    assert "servers" not in DOCUMENT
+
+
+def test_the_document_describes_every_path_of_the_api():
+    assert set(DOCUMENT["paths"]) == {
+        "/api/data",
+        "/api/openapi.json",
+        "/healthz",
+        "/api/items",
+        "/api/items/{id}",
+    }

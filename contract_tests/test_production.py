@@ -1,0 +1,248 @@
+"""Production: no start without SECRET_KEY, HTTPS=1 behind a proxy, the login limit, no leaks.
+
+The HTTPS=1 tests talk to a server started as behind a TLS-terminating proxy (`proxied_api`) and
+play that proxy: X-Forwarded-Proto says which scheme the client used, X-Forwarded-For ends with
+the client's address.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+
+from contract_tests.helpers import HTML, JSON, assert_security_headers, csrf_token
+from contract_tests.servers import REPO, VENV_BIN, free_port
+from contract_tests.test_admin import INDEX, LOGIN, SITES
+
+HSTS = "max-age=31536000; includeSubDomains"
+FAILURE_LIMIT = 5
+LOCKED_OUT = "Too many failed logins"
+# Gunicorn as serve.sh starts it, in the twin's folder.
+WSGI_APPS = {"flask": "wsgi:app", "django": "config.wsgi:application"}
+
+
+@pytest.mark.slow
+def test_without_a_secret_key_gunicorn_does_not_start_and_says_why(twin):
+    environment = {
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "DEBUG": "0",
+        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+    }
+    result = subprocess.run(
+        [str(VENV_BIN / "gunicorn"), "--config", "../gunicorn.conf.py", WSGI_APPS[twin]],
+        cwd=REPO / f"{twin}_impl",
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert (result.stdout + result.stderr).strip().splitlines() == [
+        "SECRET_KEY is not set: export a long random value (or DEBUG=1 to develop)."
+    ]
+
+
+def proxy_headers(scheme: str = "https", address: str | None = None) -> dict:
+    """What the TLS proxy adds: the client's scheme and, optionally, the client's address."""
+    headers = {"X-Forwarded-Proto": scheme}
+    if address:
+        # Whatever the client sent first (here a forged address), then the one the proxy appends.
+        headers["X-Forwarded-For"] = f"203.0.113.9, {address}"
+    return headers
+
+
+@pytest.mark.parametrize("path", ["/", "/api/data?limit=1", "/api/items/1", LOGIN])
+def test_behind_the_proxy_plain_http_is_redirected_to_https(proxied_api, path):
+    response = proxied_api.get(path, headers=proxy_headers("http"))
+    assert response.status_code == 301
+    host = urlsplit(proxied_api.base_url).netloc
+    assert response.headers["Location"] == f"https://{host}{path}"
+    assert "Strict-Transport-Security" not in response.headers
+    assert_security_headers(response)
+
+
+def test_behind_the_proxy_healthz_answers_plain_http(proxied_api):
+    # Load balancers and Docker's HEALTHCHECK ask /healthz from the inside, without the proxy.
+    response = proxied_api.get("/healthz")
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/api/data", "/api/nothing-here", LOGIN])
+def test_behind_the_proxy_https_answers_send_hsts(proxied_api, path):
+    response = proxied_api.get(path, headers=proxy_headers())
+    assert response.status_code in (200, 404)
+    assert response.headers["Strict-Transport-Security"] == HSTS
+    assert_security_headers(response)
+
+
+def test_without_https_there_is_no_redirect_and_no_hsts(api):
+    response = api.get("/api/data", headers=proxy_headers("http"))
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers
+
+
+class TlsProxy(HTTPAdapter):
+    """Plays the TLS proxy for a browser on https://: sends its requests on to the twin over http://."""
+
+    def send(self, request, **kwargs):
+        """Send the request as the proxy does, to the same host and port over plain HTTP."""
+        forwarded = request.copy()
+        forwarded.url = "http://" + request.url.removeprefix("https://")
+        return super().send(forwarded, **kwargs)
+
+
+class ProxiedBrowser:
+    """A browser reaching the twin through the proxy from `address`, on https:// (or http://)."""
+
+    def __init__(self, api, twin: str, address: str, scheme: str = "https") -> None:
+        self.site = SITES[twin]
+        self.base_url = f"{scheme}://{urlsplit(api.base_url).netloc}"
+        self.session = requests.Session()
+        # On https:// the session keeps and sends back the cookies marked Secure, as a browser does.
+        self.session.mount("https://", TlsProxy())
+        # What a browser sends with a form (both twins' CSRF checks read them over HTTPS).
+        origin = {"Origin": self.base_url, "Referer": self.base_url + LOGIN}
+        self.session.headers.update(proxy_headers(scheme, address) | origin)
+
+    def get(self, path: str) -> requests.Response:
+        """GET a page, no redirects followed."""
+        return self.session.get(self.base_url + path, allow_redirects=False, timeout=30)
+
+    def log_in(self, username: str, password: str) -> requests.Response:
+        """Open the login page and send the form."""
+        page = self.get(LOGIN)
+        assert page.status_code == 200
+        fields = {
+            "username": username,
+            "password": password,
+            self.site.csrf_field: csrf_token(page.text, self.site.csrf_field),
+        }
+        return self.session.post(
+            self.base_url + LOGIN, data=fields, allow_redirects=False, timeout=30
+        )
+
+
+def an_address() -> str:
+    """A private address, random, so that no other test shares its count of failures."""
+    return f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+
+
+def assert_locked_out(response: requests.Response) -> None:
+    """The 429 page of a locked-out login."""
+    assert response.status_code == 429
+    assert response.headers["Content-Type"] == HTML
+    assert LOCKED_OUT in response.text
+    assert_security_headers(response)
+
+
+def test_behind_the_proxy_cookies_are_secure(proxied_api, twin):
+    page = ProxiedBrowser(proxied_api, twin, an_address()).get(LOGIN)
+    cookies = page.raw.headers.getlist("Set-Cookie")
+    assert cookies
+    assert all("; secure" in cookie.lower() for cookie in cookies), cookies
+
+
+@pytest.mark.slow
+def test_five_failed_logins_lock_that_username_at_that_address(
+    proxied_api, proxied_admin_credentials, twin
+):
+    username, password = proxied_admin_credentials
+    address = an_address()
+    browser = ProxiedBrowser(proxied_api, twin, address)
+    statuses = [browser.log_in(username, "wrong").status_code for _ in range(FAILURE_LIMIT - 1)]
+    assert statuses == [200] * (FAILURE_LIMIT - 1)
+    # The fifth failure locks the pair out at once; then even the right password is refused.
+    assert_locked_out(browser.log_in(username, "wrong"))
+    assert_locked_out(browser.log_in(username, password))
+    # Another username from the same address is not locked: a plain failed login.
+    other = browser.log_in(f"nobody-{secrets.token_hex(4)}", "wrong")
+    assert other.status_code == 200
+    assert SITES[twin].form_error in other.text
+    # The same user from another address logs in.
+    elsewhere = ProxiedBrowser(proxied_api, twin, an_address())
+    assert elsewhere.log_in(username, password).status_code == 302
+    assert elsewhere.get(INDEX).status_code == 200
+
+
+@pytest.mark.slow
+def test_without_https_x_forwarded_for_does_not_change_the_address(api, twin):
+    # Only a proxy's header counts, and only HTTPS=1 says there is one: here anyone could send it.
+    username = f"nobody-{secrets.token_hex(4)}"
+    for attempt in range(FAILURE_LIMIT):
+        response = ProxiedBrowser(api, twin, an_address(), "http").log_in(username, "wrong")
+        assert response.status_code == (429 if attempt == FAILURE_LIMIT - 1 else 200)
+    assert_locked_out(response)
+
+
+# Signs of the machinery behind an answer: a traceback, a file path, a product's version.
+LEAKS = re.compile(
+    r"Traceback|File \"|\.py\b|site-packages|/(?:work|home|usr|tmp|opt|srv|root|app)/"
+    r"|OperationalError|IntegrityError|(?i:gunicorn|werkzeug|flask|django|python|wsgi)[/ ]v?\d"
+)
+# In an error also SQL, and any version number (the OpenAPI document has its own of both).
+ERROR_LEAKS = re.compile(
+    r"\b(?:SELECT|INSERT INTO|UPDATE|DELETE FROM|WHERE|sqlite3?|psycopg|SQLAlchemy)\b"
+    r"|\b\d+\.\d+\.\d+\b"
+)
+BAD_REQUESTS = {
+    "page 404": ("GET", "/no-such-page", {}),
+    "api 404": ("GET", "/api/no-such-thing", {}),
+    "item 404": ("GET", "/api/items/9223372036854775807", {}),
+    "405": ("DELETE", "/api/data", {}),
+    "bad parameter": ("GET", "/api/items?limit=abc", {}),
+    "malformed JSON": ("POST", "/api/items", {"body": b'{"name": ', "content_type": JSON}),
+    "bad host": ("GET", "/api/data", {"headers": {"Host": "evil.example"}}),
+    "bad host page": ("GET", "/", {"headers": {"Host": "evil.example"}}),
+    "admin 404": ("GET", "/admin/no-such-page/", {}),
+    "admin POST without CSRF": (
+        "POST",
+        LOGIN,
+        {"body": b"username=a&password=b", "content_type": "application/x-www-form-urlencoded"},
+    ),
+    "openapi": ("GET", "/api/openapi.json", {}),
+    "healthz": ("GET", "/healthz", {}),
+}
+
+
+def assert_no_leak(text: str, *, error: bool = True) -> None:
+    """No traceback, path or version in an answer (its head and body); in an error, no SQL."""
+    for pattern in (LEAKS, ERROR_LEAKS) if error else (LEAKS,):
+        found = pattern.search(text)
+        assert not found, f"{found.group(0)!r} in {text[:2000]}"
+
+
+def answer(response: requests.Response) -> str:
+    """The headers and the body of a response, as text."""
+    head = "\n".join(f"{name}: {value}" for name, value in response.headers.items())
+    return f"{head}\n\n{response.text}"
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS)
+def test_answers_reveal_no_versions_paths_sql_or_tracebacks(api, case):
+    method, path, options = BAD_REQUESTS[case]
+    response = api.request(method, path, **options)
+    # Gunicorn names itself, but not its version (decisions.md).
+    assert not re.search(r"\d", response.headers.get("Server", ""))
+    assert_no_leak(answer(response), error=response.status_code >= 400)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/items", "/"])
+def test_an_unreachable_database_reveals_nothing(unavailable_api, path):
+    response = unavailable_api.get(path)
+    assert response.status_code == 503
+    assert_no_leak(answer(response))
+
+
+def test_gunicorns_own_errors_reveal_nothing(api):
+    raw = api.raw("NOT A REQUEST LINE").decode("latin-1")
+    assert raw.startswith("HTTP/1.1 400")
+    assert_no_leak(raw)

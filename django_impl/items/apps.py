@@ -1,0 +1,9 @@
+"""The items app: one model, its JSON API and the home page."""
+
+from django.apps import AppConfig
+
+
+class ItemsConfig(AppConfig):
+    """Configuration of the items app."""
+
+    name = "items"

@@ -1,0 +1,97 @@
+"""The Item model. Its field validators are the item rules, for the API and the admin alike."""
+
+import unicodedata
+from datetime import UTC
+
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
+from django.db import models
+from django.utils import timezone
+
+NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 2000
+QUANTITY_MAX = 1_000_000
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def has_control_characters(text):
+    """Whether text contains a control character (Unicode category Cc)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def validate_no_control_characters(value):
+    """Field validator: no control characters."""
+    if has_control_characters(value):
+        raise ValidationError("Control characters are not allowed.", code="control_characters")
+
+
+def format_timestamp(value):
+    """A stored time as RFC 3339 UTC with microseconds and a Z."""
+    # Django: with USE_TZ the database hands back aware datetimes, on SQLite too.
+    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+class Item(models.Model):
+    """One item of the inventory."""
+
+    # CharField adds MaxLengthValidator and ProhibitNullCharactersValidator itself.
+    name = models.CharField(
+        max_length=NAME_MAX_LENGTH, unique=True, validators=[validate_no_control_characters]
+    )
+    # Django: a TextField's max_length is not checked by full_clean, so the validator says it.
+    description = models.TextField(
+        blank=True,
+        default="",
+        validators=[
+            MaxLengthValidator(DESCRIPTION_MAX_LENGTH),
+            ProhibitNullCharactersValidator(),
+        ],
+    )
+    quantity = models.IntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(QUANTITY_MAX)]
+    )
+    # Set by save(), not by auto_now_add/auto_now: those read the clock once each, and a new
+    # item's two timestamps should be equal, as in the Flask twin. blank: full_clean skips them.
+    created_at = models.DateTimeField(editable=False, blank=True)
+    updated_at = models.DateTimeField(editable=False, blank=True)
+
+    class Meta:
+        # A tuple: ruff's RUF012 flags a mutable class attribute.
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0, quantity__lte=QUANTITY_MAX),
+                name="item_quantity_range",
+            ),
+        )
+
+    def __str__(self):
+        return self.name
+
+    def save(self, **kwargs):
+        """Stamp updated_at, and created_at when new, from one reading of the clock."""
+        self.updated_at = timezone.now()
+        if self.created_at is None:
+            self.created_at = self.updated_at
+        super().save(**kwargs)
+
+    def clean_fields(self, exclude=None):
+        """Trim the name before the field rules run, so they judge what will be stored."""
+        if isinstance(self.name, str):
+            self.name = self.name.strip()
+        super().clean_fields(exclude=exclude)
+
+    def to_dict(self):
+        """The item as the JSON API shows it."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "quantity": self.quantity,
+            "created_at": format_timestamp(self.created_at),
+            "updated_at": format_timestamp(self.updated_at),
+        }

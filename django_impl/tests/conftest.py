@@ -1,0 +1,16 @@
+"""Fixtures shared by the Django twin's unit tests."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def test_settings(settings):
+    """Settings for speed and for a checkout where collectstatic has not run."""
+    # Hashing with the production hasher (PBKDF2) costs a noticeable fraction of a second per
+    # password; the tests check who may log in, not the hash's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # With DEBUG off, {% static %} reads the manifest that collectstatic writes (serve.sh runs it);
+    # the plain storage lets the tests render the admin's templates without it.
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }

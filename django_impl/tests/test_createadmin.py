@@ -1,0 +1,62 @@
+"""`manage.py createadmin`: creates the admin user or updates its password, never prompting."""
+
+import os
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def createadmin():
+    """Run the command and return what it printed."""
+    output = StringIO()
+    call_command("createadmin", stdout=output)
+    return output.getvalue()
+
+
+def test_it_creates_a_superuser_with_a_hashed_password(monkeypatch):
+    monkeypatch.setenv("ADMIN_PASSWORD", "first-secret")
+    assert createadmin() == "Created admin user admin.\n"
+    user = User.objects.get(username="admin")
+    assert (user.is_active, user.is_staff, user.is_superuser) == (True, True, True)
+    assert user.password != "first-secret"
+    assert user.check_password("first-secret")
+
+
+def test_it_reads_the_username_from_admin_username(monkeypatch):
+    monkeypatch.setenv("ADMIN_USERNAME", "keeper")
+    monkeypatch.setenv("ADMIN_PASSWORD", "first-secret")
+    assert createadmin() == "Created admin user keeper.\n"
+    assert User.objects.get().username == "keeper"
+
+
+def test_it_updates_the_password_of_an_existing_user_and_makes_it_an_admin(monkeypatch):
+    User.objects.create_user("admin", password="old-secret", is_active=False)
+    monkeypatch.setenv("ADMIN_PASSWORD", "new-secret")
+    assert createadmin() == "Updated the password of admin user admin.\n"
+    user = User.objects.get()
+    assert user.check_password("new-secret")
+    assert (user.is_active, user.is_staff, user.is_superuser) == (True, True, True)
+
+
+def test_it_leaves_no_createsuperuser_variable_behind(monkeypatch):
+    monkeypatch.setenv("ADMIN_PASSWORD", "first-secret")
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    createadmin()
+    assert "DJANGO_SUPERUSER_PASSWORD" not in os.environ
+
+
+@pytest.mark.parametrize("password", [None, ""])
+def test_it_refuses_to_run_without_a_password(monkeypatch, password):
+    if password is None:
+        monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+    else:
+        monkeypatch.setenv("ADMIN_PASSWORD", password)
+    # SystemExit with a message: Python prints that one line to stderr and exits with 1.
+    with pytest.raises(SystemExit) as caught:
+        createadmin()
+    assert caught.value.code == "ADMIN_PASSWORD is not set: export the admin's password first."
+    assert not User.objects.exists()

@@ -1,0 +1,154 @@
+"""Request rules of the JSON API: token, body, JSON types, field rules and list parameters."""
+
+import functools
+import hmac
+import json
+from collections.abc import Callable
+
+from flask import Request, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .errors import ApiError
+from .forms import ItemForm, has_control_characters
+from .models import Item
+
+ITEM_FIELDS = {"name": str, "description": str, "quantity": int}
+READ_ONLY_FIELDS = ("id", "created_at", "updated_at")
+ITEM_DEFAULTS = {"description": "", "quantity": 0}
+LIMIT_DEFAULT = 20
+LIMIT_MAX = 100
+OFFSET_MAX = 2**63 - 1
+Q_MAX_LENGTH = 100
+
+
+def require_api_token(view: Callable) -> Callable:
+    """Decorator: answer 401 unless the request carries `Authorization: Bearer <API_TOKEN>`."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        api_token = current_app.config["API_TOKEN"]
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if not (
+            api_token
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(token.strip().encode(), api_token.encode())
+        ):
+            raise ApiError(
+                401,
+                "unauthorized",
+                "A valid bearer token is required.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def reject_constant(name: str) -> None:
+    """Refuse NaN and Infinity, which Python's json accepts but RFC 8259 does not."""
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_json_object(request: Request) -> dict:
+    """Return the body as a JSON object, or raise ApiError 411, 413, 415 or 400 in that order."""
+    # Django reads a body by its Content-Length only (a chunked one looks empty to it), so
+    # neither twin takes a body of unknown length: RFC 9110's answer to that is 411.
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        raise ApiError(411, "length_required", "Send the body with a Content-Length header.")
+    try:
+        # Werkzeug refuses a Content-Length over MAX_CONTENT_LENGTH when the body is read.
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise ApiError(413, "payload_too_large", "The body is larger than 1 MiB.") from None
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    try:
+        payload = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "bad_request", "The body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "bad_request", "The body must be a JSON object.")
+    return payload
+
+
+def is_valid_unicode(text: str) -> bool:
+    """Tell whether a string can be stored, i.e. has no lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_item_types(payload: dict, *, partial: bool) -> dict[str, list[str]]:
+    """Return errors for unknown keys, wrong JSON types, null, bad Unicode and a missing name."""
+    errors = {}
+    for key, value in payload.items():
+        expected_type = ITEM_FIELDS.get(key)
+        if key in READ_ONLY_FIELDS:
+            errors[key] = ["This field is read-only."]
+        elif expected_type is None:
+            errors[key] = ["Unknown field."]
+        elif value is None:
+            errors[key] = ["This field may not be null."]
+        elif expected_type is int and type(value) is not int:
+            errors[key] = ["Must be a JSON integer."]
+        elif expected_type is str and not isinstance(value, str):
+            errors[key] = ["Must be a JSON string."]
+        elif expected_type is str and not is_valid_unicode(value):
+            errors[key] = ["Must be valid Unicode (no lone surrogates)."]
+    if not partial and "name" not in payload:
+        errors["name"] = ["This field is required."]
+    return errors
+
+
+def validate_item(payload: dict, *, partial: bool, item: Item | None = None) -> dict:
+    """Return the item's complete new values, or raise ApiError 422 naming every bad field."""
+    errors = check_item_types(payload, partial=partial)
+    if partial:
+        # A partial update is judged as the whole item it would make.
+        start = {"name": item.name, "description": item.description, "quantity": item.quantity}
+    else:
+        start = ITEM_DEFAULTS
+    well_typed = {key: value for key, value in payload.items() if key not in errors}
+    form = ItemForm(data=start | well_typed)
+    form.validate()
+    for field, messages in form.errors.items():
+        errors.setdefault(field, messages)
+    if errors:
+        raise ApiError(422, "validation_error", "Some fields are not valid.", errors)
+    return form.data
+
+
+def read_param(request: Request, name: str) -> str | None:
+    """The query parameter's value, None when absent, ApiError 400 when given twice."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        # Flask would read the first value and Django the last: refuse to guess.
+        raise ApiError(400, "bad_request", "Bad query parameter.", {name: ["Give it once."]})
+    return values[0] if values else None
+
+
+def read_int_param(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+    """A query parameter of ASCII digits between minimum and maximum, or ApiError 400."""
+    value = read_param(request, name)
+    if value is None:
+        return default
+    # Leading zeros dropped and the length capped first: int() refuses over 4300 digits.
+    digits = value.lstrip("0") or "0"
+    valid = value.isascii() and value.isdigit() and len(digits) <= len(str(maximum))
+    if not (valid and minimum <= int(digits) <= maximum):
+        message = f"Must be an integer from {minimum} to {maximum}."
+        raise ApiError(400, "bad_request", "Bad query parameter.", {name: [message]})
+    return int(digits)
+
+
+def read_list_params(request: Request) -> tuple[int, int, str]:
+    """(limit, offset, q) of the item list, or ApiError 400 naming the bad parameter."""
+    limit = read_int_param(request, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
+    offset = read_int_param(request, "offset", 0, 0, OFFSET_MAX)
+    q = read_param(request, "q") or ""
+    if len(q) > Q_MAX_LENGTH or has_control_characters(q):
+        message = f"At most {Q_MAX_LENGTH} characters, no control characters."
+        raise ApiError(400, "bad_request", "Bad query parameter.", {"q": [message]})
+    return limit, offset, q

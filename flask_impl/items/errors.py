@@ -1,0 +1,100 @@
+"""Error responses: the JSON envelope under /api/ and /healthz, an HTML page everywhere else."""
+
+from flask import Flask, Response, current_app, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
+
+# Envelope codes of the errors Werkzeug raises itself (routing, body size, bad Host).
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+}
+
+
+class ApiError(Exception):
+    """An error answer: HTTP status, envelope code, message, and field errors for 400/422/409."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+        self.headers = headers or {}
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+    """The JSON error envelope."""
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def wants_json() -> bool:
+    """Whether errors on this path are JSON: everything under /api/, and /healthz."""
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(error: ApiError) -> Response:
+    """The response for an ApiError: the JSON envelope or the items/error.html page."""
+    if wants_json():
+        response = current_app.json.response(error_body(error.code, error.message, error.fields))
+    else:
+        page = render_template("items/error.html", status=error.status, message=error.message)
+        response = Response(page, mimetype="text/html")
+    response.status_code = error.status
+    response.headers.update(error.headers)
+    return response
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug's own errors (no route, 405, body too large, bad Host) in the envelope or a page."""
+    status = error.code or 500
+    message = error.description or error.name
+    headers = {}
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    if isinstance(error, SecurityError):
+        message = "The Host header is not allowed."
+    code = HTTP_ERROR_CODES.get(status, "error")
+    return error_response(ApiError(status, code, message, headers=headers))
+
+
+def handle_database_unavailable(error: OperationalError) -> Response:
+    """503 when the database cannot be reached."""
+    current_app.logger.error("Database unavailable: %s", error.orig)
+    return error_response(ApiError(503, "unavailable", "The database is unavailable."))
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    """500 for an unexpected exception: logged, never a traceback in the body."""
+    if current_app.debug:
+        # DEBUG=1: let Werkzeug's debugger show it, as Django shows its debug page.
+        raise error
+    current_app.logger.error(
+        "Unexpected error on %s %s", request.method, request.path, exc_info=error
+    )
+    return error_response(ApiError(500, "internal_error", "Internal server error."))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer ApiError, Werkzeug's errors, an unreachable database and the unexpected.
+
+    Django: ErrorMiddleware and the handler400/404/500 views in config/urls.py.
+    """
+    app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,63 @@
+"""Settings from the environment: SECRET_KEY, DATABASE_URL, hosts, API token."""
+
+import pytest
+
+from items.config import Config, engine_options, normalise_database_url
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """An environment with none of the twin's variables set."""
+    for name in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_secret_key_is_required_when_debug_is_off(environment, tmp_path):
+    with pytest.raises(SystemExit, match="SECRET_KEY"):
+        Config(str(tmp_path))
+
+
+def test_debug_uses_a_development_secret_key(environment, tmp_path):
+    environment.setenv("DEBUG", "1")
+    assert Config(str(tmp_path)).SECRET_KEY
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@db:5432/items", "postgresql+psycopg://u:p@db:5432/items"),
+        ("postgresql://u:p@db/items", "postgresql+psycopg://u:p@db/items"),
+        ("postgresql+psycopg://u@db/items", "postgresql+psycopg://u@db/items"),
+        ("sqlite:////tmp/items.sqlite3", "sqlite:////tmp/items.sqlite3"),
+    ],
+)
+def test_database_url_is_normalised(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_defaults(environment, tmp_path):
+    environment.setenv("SECRET_KEY", "s")
+    config = Config(str(tmp_path))
+    database_url = config.SQLALCHEMY_DATABASE_URI
+    assert database_url == f"sqlite:///{tmp_path / 'items.sqlite3'}"
+    assert config.ALLOWED_HOSTS == ["localhost", "127.0.0.1", "[::1]"]
+    assert config.API_TOKEN is None
+    assert config.MAX_CONTENT_LENGTH == 1024 * 1024
+
+
+def test_an_empty_api_token_means_none(environment, tmp_path):
+    environment.setenv("SECRET_KEY", "s")
+    environment.setenv("API_TOKEN", "")
+    assert Config(str(tmp_path)).API_TOKEN is None
+
+
+def test_postgresql_gets_a_small_checked_pool_with_a_connect_timeout():
+    options = engine_options("postgresql+psycopg://u@db/items")
+    assert options["pool_size"] == 4
+    assert options["pool_pre_ping"] is True
+    assert options["connect_args"] == {"connect_timeout": 2}
+
+
+def test_sqlite_keeps_flask_sqlalchemys_engine_defaults():
+    assert engine_options("sqlite:////tmp/items.sqlite3") == {}

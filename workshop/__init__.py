@@ -1,0 +1,1 @@
+"""The workshop's exercises (docs/workshop.md): their contract tests and their solutions."""
