@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from contract_tests.servers import http_session
+
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 MIB = 1024 * 1024
@@ -57,7 +59,7 @@ class Api:
     def session(self) -> requests.Session:
         """This thread's session (requests sessions are not shared between threads)."""
         if not hasattr(self.local, "session"):
-            self.local.session = requests.Session()
+            self.local.session = http_session()
             # A new connection per request: a test that has the server refuse a body it did not
             # read (401, 413) must not leave a half-closed keep-alive connection to the next test.
             self.local.session.headers["Connection"] = "close"

@@ -16,7 +16,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from contract_tests.helpers import HTML, ITEM_PATH, assert_security_headers, csrf_token
+from contract_tests.helpers import (
+    HTML,
+    ITEM_PATH,
+    assert_security_headers,
+    csrf_token,
+    http_session,
+)
 
 INDEX = "/admin/"
 LOGIN = "/admin/login/"
@@ -89,7 +95,7 @@ class Browser:
     def __init__(self, api, site: Site) -> None:
         self.base_url = api.base_url
         self.site = site
-        self.session = requests.Session()
+        self.session = http_session()
 
     def get(self, path: str, **params) -> requests.Response:
         """GET a page of the admin."""
@@ -453,7 +459,7 @@ def test_simultaneous_creates_of_one_name_give_one_item_and_form_errors(
 
     def save(_):
         # One session per thread, each with the admin's cookies: the same admin in several tabs.
-        session = requests.Session()
+        session = http_session()
         session.cookies.update(admin.session.cookies)
         barrier.wait()
         url = admin.base_url + site.add

@@ -17,7 +17,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from contract_tests.helpers import HTML, JSON, assert_security_headers, csrf_token
+from contract_tests.helpers import HTML, JSON, assert_security_headers, csrf_token, http_session
 from contract_tests.servers import REPO, VENV_BIN, free_port
 from contract_tests.test_admin import INDEX, LOGIN, SITES
 
@@ -106,7 +106,7 @@ class ProxiedBrowser:
     def __init__(self, api, twin: str, address: str, scheme: str = "https") -> None:
         self.site = SITES[twin]
         self.base_url = f"{scheme}://{urlsplit(api.base_url).netloc}"
-        self.session = requests.Session()
+        self.session = http_session()
         # On https:// the session keeps and sends back the cookies marked Secure, as a browser does.
         self.session.mount("https://", TlsProxy())
         # What a browser sends with a form (both twins' CSRF checks read them over HTTPS).
