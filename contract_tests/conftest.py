@@ -149,19 +149,37 @@ def twins_of(item, twins) -> list[str]:
     return [callspec.params["twin"]] if callspec and "twin" in callspec.params else twins
 
 
-@pytest.fixture(scope="session")
-def servers(request):
-    """The servers of this run, started in parallel on first use and stopped at the end, always."""
-    if request.config.targets:
-        yield None
+def pytest_collection(session) -> None:
+    """Start the twins' main servers as collection begins: they boot while it goes on (~1.5 s).
+
+    Nearly every test needs them; a run whose tests do not has started them for nothing.
+    """
+    config = session.config
+    if config.targets or config.option.collectonly:
         return
-    items, twins = request.session.items, request.config.twins
-    postgres_url = request.config.getoption("postgres")
-    pool = ServerPool(servers_needed(items, twins), admins_needed(items, twins), postgres_url)
-    try:
-        yield pool
-    finally:
+    main_servers = [(twin, MAIN) for twin in config.twins]
+    config.server_pool = ServerPool(main_servers, postgres_url=config.getoption("postgres"))
+    config.server_pool.launch(main_servers)
+
+
+def pytest_sessionfinish(session) -> None:
+    """Stop every server of the run, whatever happened to its tests."""
+    pool = getattr(session.config, "server_pool", None)
+    if pool is not None:
         pool.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(request) -> ServerPool | None:
+    """The run's servers, with the extra ones and the admin users that the chosen tests need.
+
+    None under CONTRACT_TARGETS, which names servers that are already running.
+    """
+    pool = getattr(request.config, "server_pool", None)
+    if pool is not None:
+        items, twins = request.session.items, request.config.twins
+        pool.want(servers_needed(items, twins), admins_needed(items, twins))
+    return pool
 
 
 @pytest.fixture(scope="session")

@@ -329,13 +329,20 @@ class ServerPool:
     """
 
     def __init__(self, wanted, admins=(), postgres_url: str | None = None) -> None:
-        self.servers = {
-            (twin, flavour): Server(twin, flavour, postgres_url) for twin, flavour in wanted
-        }
-        self.admins = set(admins)
+        self.postgres_url = postgres_url
+        self.servers: dict[tuple[str, Flavour], Server] = {}
+        self.admins: set[str] = set()
         self.launched: set[tuple[str, Flavour]] = set()
         self.ready: set[tuple[str, Flavour]] = set()
         self.failures: dict[tuple[str, Flavour], ServerError] = {}
+        self.want(wanted, admins)
+
+    def want(self, wanted, admins=()) -> None:
+        """Add servers, and twins whose admin user to create, to those of the pool."""
+        for key in wanted:
+            if key not in self.servers:
+                self.servers[key] = Server(*key, self.postgres_url)
+        self.admins.update(admins)
 
     def get(self, twin: str, flavour: Flavour) -> Server:
         """The running server of this twin and flavour; raises its start-up failure, if any."""
