@@ -51,6 +51,9 @@ def fields_of(item: dict) -> tuple:
 def test_a_login_through_the_form_returns_to_the_page_and_logout_ends_it(
     page, server, admin_credentials
 ):
+    page.goto(ITEMS)
+    # The login page opens with the cursor in Username (Django's form: autofocus; Flask's too).
+    expect(page.get_by_label("Username")).to_be_focused()
     log_in(page, *admin_credentials, start=ITEMS)
     expect(page).to_have_url(server.base_url + ITEMS)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()

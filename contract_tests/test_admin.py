@@ -11,6 +11,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -197,6 +198,28 @@ def row_of(page: str, name: str) -> list[str] | None:
     return next((cells for cells in rows(page) if name in cells), None)
 
 
+# An Updated cell: Django's DATETIME_FORMAT "Nov. 21, 2026, 6:35 a.m." ("6 a.m." on the hour,
+# "noon", "midnight"), Flask's "Nov 21, 2026, 6:35 AM". The month by its first three letters.
+SHOWN_TIME = re.compile(
+    r"(?P<month>[A-Z][a-z]{2})[a-z]*\.? (?P<day>\d{1,2}), (?P<year>\d{4}), (?:(?P<hour>\d{1,2})"
+    r"(?::(?P<minute>\d\d))? ?(?P<half>[ap])\.?m\.?|(?P<word>midnight|noon))",
+    re.IGNORECASE,
+)
+
+
+def shown_time(cell: str) -> str:
+    """An Updated cell's time as "2026-11-21 06:35", read from either twin's format."""
+    shown = SHOWN_TIME.fullmatch(cell)
+    assert shown, f"not a date and time to the minute: {cell!r}"
+    if shown["word"]:
+        hour, minute = (0 if shown["word"] == "midnight" else 12), 0
+    else:
+        hour = int(shown["hour"]) % 12 + (12 if shown["half"].lower() == "p" else 0)
+        minute = int(shown["minute"] or 0)
+    month = datetime.strptime(shown["month"], "%b").month
+    return f"{shown['year']}-{month:02}-{int(shown['day']):02} {hour:02}:{minute:02}"
+
+
 # Access ----------------------------------------------------------------------------------------
 
 PROTECTED = [
@@ -345,6 +368,8 @@ def test_the_item_list_shows_name_quantity_and_updated(admin, site, item):
     cells = row_of(response.text, item["name"])
     assert cells, "no row shows the item"
     assert str(item["quantity"]) in cells
+    # The last cell is Updated: the API's updated_at (UTC) to the minute.
+    assert shown_time(cells[-1]) == item["updated_at"][:16].replace("T", " ")
 
 
 def test_search_by_name_finds_the_item_and_not_another(api, admin, site, unique_name):

@@ -2,7 +2,7 @@
 
 import functools
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import ClassVar
 from urllib.parse import urlencode, urlsplit
 
@@ -236,11 +236,24 @@ def parse_item_id(value: str) -> int | None:
     return None
 
 
+def format_updated(view: ModelView, context, item: Item, name: str) -> str:
+    """The list's Updated cell, in UTC and to the minute, as Django's admin shows it.
+
+    Flask-Admin prints the datetime as str() does, microseconds and all; Django formats it with
+    DATETIME_FORMAT ("Nov. 21, 2026, 6:35 a.m."), which strftime has no codes for.
+    """
+    value = item.updated_at
+    if value.tzinfo is not None:  # PostgreSQL: aware; SQLite: naive, already UTC
+        value = value.astimezone(UTC)
+    return f"{value:%b} {value.day}, {value.year}, {value.hour % 12 or 12}:{value:%M %p}"
+
+
 class ItemAdmin(AdminOnly, ModelView):
     """List, search, create, edit and delete items (Django: ItemAdmin, a ModelAdmin)."""
 
     column_list = ("name", "quantity", "updated_at")
     column_labels: ClassVar = {"updated_at": "Updated"}
+    column_formatters: ClassVar = {"updated_at": format_updated}
     column_searchable_list = ("name",)
     column_default_sort = "name"
     # Django's list_per_page.
