@@ -23,7 +23,7 @@ BOTH = trap 'kill $$(jobs -p) 2>/dev/null' INT TERM; ($(1)) & ($(2)) & \
 
 .PHONY: help setup migrate seed admin run serve test test-units test-both test-flask test-django \
 	test-postgres test-fuzz test-faults test-deploy test-browser test-workshop screenshots \
-	bench bench-micro compare compare-html lint format clean
+	bench bench-micro bench-servers compare compare-html lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -115,6 +115,9 @@ bench: setup  ## load benchmark: both twins and a bare-WSGI baseline under Gunic
 
 bench-micro: setup  ## in-process cost per request of each endpoint in each twin
 	$(PY) bench/micro.py
+
+bench-servers: setup  ## both twins under Gunicorn and under Granian, measured in turn (needs wrk)
+	$(PY) bench/servers.py
 
 lint: setup  ## ruff check and format check
 	$(BIN)/ruff check .
