@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,7 @@ ITEMS = "/admin/items/item/"
 SITE_TITLE = "Flask ⇄ Django Twins"
 COLUMNS = ["Name", "Quantity", "Updated"]
 RACERS = 8
+SESSION_AGE = 14 * 24 * 60 * 60  # Django's SESSION_COOKIE_AGE, Flask's PERMANENT_SESSION_LIFETIME
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,19 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(login, site):
     attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert "httponly" in attributes
     assert "samesite=lax" in attributes
+
+
+def test_a_login_lasts_two_weeks(login, site):
+    """The session cookie is kept for 14 days, not only until the browser closes."""
+    browser, _ = login
+    cookie = next(
+        (cookie for cookie in browser.session.cookies if cookie.name == site.session_cookie), None
+    )
+    assert cookie, f"the login sets no {site.session_cookie} cookie"
+    assert cookie.expires, "a cookie for the browser session only"
+    left = cookie.expires - time.time()
+    # Set at the login, earlier in this run (which takes less than an hour).
+    assert SESSION_AGE - 3600 < left <= SESSION_AGE + 60, f"{left / 86400:.2f} days"
 
 
 def test_logout_is_a_post_with_a_csrf_token_and_ends_the_session(browser, site, admin_credentials):

@@ -171,6 +171,9 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # other than top-level navigations do not carry it.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A login lasts two weeks, in the browser and on the server (Django's default, spelled out; Flask:
+# PERMANENT_SESSION_LIFETIME, and session.permanent at login).
+SESSION_COOKIE_AGE = int(timedelta(weeks=2).total_seconds())
 # Where the login goes when its `next` is missing or not a safe local URL (Django's default,
 # /accounts/profile/, does not exist here).
 LOGIN_REDIRECT_URL = "admin:index"

@@ -207,6 +207,8 @@ class AdminHomeView(AdminOnly, AdminIndexView):
             if user is not None:
                 forget_failures(username, address)
                 login_user(user)
+                # Kept by the browser for PERMANENT_SESSION_LIFETIME, as Django's session cookie is.
+                session.permanent = True
                 # A new CSRF token for the new session, as Django's login() rotates it.
                 session.pop("csrf_token", None)
                 return redirect(next_url)

@@ -1,6 +1,7 @@
 """Settings read from the environment, with the same variable names as the Django twin."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 # HSTS for a year, subdomains included, not preloaded (Django: SECURE_HSTS_*, reasons there).
@@ -80,5 +81,9 @@ class Config:
         # cookie is never set: login_user() is called without remember.
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        # A login lasts two weeks: the login makes the session permanent, so the browser keeps
+        # the cookie that long, and Flask refuses a signed session older than this (its default:
+        # 31 days). Django: SESSION_COOKIE_AGE.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(weeks=2)
         # A CSRF token lasts as long as the session, as Django's does (Flask-WTF's default: 1 hour).
         self.WTF_CSRF_TIME_LIMIT = None
