@@ -1,5 +1,6 @@
 """The Host header: only ALLOWED_HOSTS are served, others get 400 (JSON under /api/, else HTML)."""
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,6 +23,15 @@ def test_a_host_not_allowed_is_an_html_400_on_pages(api, host):
     assert response.status_code == 400
     assert response.headers["Content-Type"] == HTML
     assert_security_headers(response)
+
+
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_a_host_not_allowed_gets_no_static_file(api, host):
+    stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', api.get("/").text)[1]
+    assert api.get(stylesheet).status_code == 200
+    response = api.get(stylesheet, headers={"Host": host})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == HTML
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]"])

@@ -46,12 +46,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # nosniff, Referrer-Policy, Cross-Origin-Opener-Policy; with HTTPS=1 the redirect and HSTS.
     "django.middleware.security.SecurityMiddleware",
+    # Checks the Host header against ALLOWED_HOSTS and sets Content-Length. Before WhiteNoise,
+    # which its documentation puts right after SecurityMiddleware: there it would serve /static/
+    # to any Host (Flask checks the Host before every view, its static files' too).
+    "django.middleware.common.CommonMiddleware",
     # Serves /static/ with DEBUG=0; gunicorn serves no files itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The session cookie of a logged-in admin user (Flask: its signed session cookie).
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Checks the Host header against ALLOWED_HOSTS and sets Content-Length.
-    "django.middleware.common.CommonMiddleware",
     # CSRF for cookie sessions (the admin); the API views are exempt.
     "django.middleware.csrf.CsrfViewMiddleware",
     # request.user from the session (Flask: Flask-Login's current_user).
