@@ -16,6 +16,7 @@ import importlib.metadata
 import json
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,17 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import micro  # bench/micro.py: what each twin's serve.sh does before its server, its callable
 import run as bench  # bench/run.py, next to this file (also puts the repository on sys.path)
 
 TWINS = ("flask", "django")
 SERVERS = ("gunicorn", "granian")
-# What each twin's serve.sh does before its server, and the WSGI callable the server loads.
-PREPARE = {
-    "flask": "flask --app wsgi db upgrade",
-    "django": "python manage.py migrate --noinput && "
-    "python manage.py collectstatic --noinput --verbosity 0",
-}
-CALLABLE = {"flask": "wsgi:app", "django": "config.wsgi:application"}
 
 
 def start_granian(twin, workdir, server, stoppers):
@@ -48,14 +43,16 @@ def start_granian(twin, workdir, server, stoppers):
         "DATABASE_URL": f"sqlite:///{workdir / f'granian-{twin}.sqlite3'}",
         "STATIC_ROOT": str(workdir / f"granian-{twin}-static"),
     }
+    module, attribute = micro.TARGETS[twin]["callable"]
     serve = (
         f"granian --interface wsgi --host 127.0.0.1 --port {port} "
         f"--workers {server['workers']} --blocking-threads {server['threads']} "
-        f"--access-log {CALLABLE[twin]}"
+        f"--access-log {module}:{attribute}"
     )
+    prepare = [shlex.join(command) for command in micro.TARGETS[twin]["prepare"]]
     target = bench.start_bare(
         f"{twin} granian",
-        ["sh", "-c", f"{PREPARE[twin]} && exec {serve}"],
+        ["sh", "-c", " && ".join([*prepare, f"exec {serve}"])],
         port=port,
         cwd=bench.ROOT / f"{twin}_impl",
         env=env,

@@ -2,7 +2,7 @@
 
 import functools
 import re
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import ClassVar
 from urllib.parse import urlencode, urlsplit
 
@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from .converters import ITEM_ID_MAX, ItemIdConverter
 from .errors import ApiError
 from .forms import ItemForm, LoginForm, has_control_characters
-from .models import Item, LoginAttempt, User, begin_write, db, utc_now
+from .models import Item, LoginAttempt, User, as_utc, begin_write, db, utc_now
 from .views import change_item, save_item
 
 SITE_NAME = "Flask ⇄ Django Twins"
@@ -244,9 +244,7 @@ def format_updated(view: ModelView, context, item: Item, name: str) -> str:
     Flask-Admin prints the datetime as str() does, microseconds and all; Django formats it with
     DATETIME_FORMAT ("Nov. 21, 2026, 6:35 a.m."), which strftime has no codes for.
     """
-    value = item.updated_at
-    if value.tzinfo is not None:  # PostgreSQL: aware; SQLite: naive, already UTC
-        value = value.astimezone(UTC)
+    value = as_utc(item.updated_at)
     return f"{value:%b} {value.day}, {value.year}, {value.hour % 12 or 12}:{value:%M %p}"
 
 

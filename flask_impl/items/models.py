@@ -84,12 +84,17 @@ def same_as_created_at(context: DefaultExecutionContext) -> datetime:
     return context.get_current_parameters()["created_at"]
 
 
-def format_timestamp(value: datetime) -> str:
-    """Format a stored time as RFC 3339 UTC with microseconds and a Z."""
+def as_utc(value: datetime) -> datetime:
+    """A stored time as an aware datetime in UTC."""
     # Flask: SQLite hands back naive datetimes (they were stored in UTC); PostgreSQL aware ones.
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    return value.astimezone(UTC)
+
+
+def format_timestamp(value: datetime) -> str:
+    """Format a stored time as RFC 3339 UTC with microseconds and a Z."""
+    return as_utc(value).strftime(TIMESTAMP_FORMAT)
 
 
 class Item(db.Model):
