@@ -14,9 +14,12 @@ DEV_ADMIN_PASSWORD := dev-admin-password
 # The twins' CLIs, in development mode unless DEBUG is set (DEBUG=0 needs SECRET_KEY, as serve does).
 FLASK := cd flask_impl && DEBUG=$${DEBUG:-1} $(BIN)/flask --app wsgi
 DJANGO := cd django_impl && DEBUG=$${DEBUG:-1} $(PY) manage.py
-# The contract suite (and the workshop's exercise tests) without its fuzz tests, which alone need
-# the pytest plugins of schemathesis and Hypothesis: not loading them saves a second a run.
-CONTRACT := $(BIN)/pytest -p no:schemathesis -p no:hypothesispytest contract_tests workshop
+# The contract suite (and the workshop's exercise tests), the twins tested in parallel: one
+# pytest-xdist worker per twin (-n auto; serial when one twin is chosen). Without its fuzz tests,
+# which alone need the pytest plugins of schemathesis and Hypothesis, nor the plugins of the venv's
+# other packages (pytest-django, for the twins' own tests; anyio): they cost each process ~1 s.
+CONTRACT := $(BIN)/pytest -n auto -p no:schemathesis -p no:hypothesispytest -p no:django \
+	-p no:anyio contract_tests workshop
 # Run two commands side by side; when one stops (or on Ctrl-C), stop the other too.
 BOTH = trap 'kill $$(jobs -p) 2>/dev/null' INT TERM; ($(1)) & ($(2)) & \
 	wait -n; status=$$?; kill $$(jobs -p) 2>/dev/null; wait; exit $$status

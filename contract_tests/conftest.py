@@ -5,6 +5,8 @@ as a real Gunicorn server with a fresh database: a SQLite file, or with `--postg
 database created for it on that PostgreSQL server and dropped afterwards.
 With CONTRACT_TARGETS="flask=http://host:5000,..." (and API_TOKEN) it tests servers that are
 already running and starts nothing.
+With `-n auto` (the Makefile's way) pytest-xdist tests the twins in parallel, one worker each:
+see TwinScheduling, the `twin` fixture and ServerPool.claim for how the workers share servers.
 The admin tests log in as the admin user that the harness creates in each twin it starts (by the
 twin's own command, with a random name and password); under CONTRACT_TARGETS, as ADMIN_USERNAME
 (default "admin") with ADMIN_PASSWORD from the environment.
@@ -17,10 +19,11 @@ import uuid
 from functools import partial
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from contract_tests.helpers import ITEM_PATH, UNIQUE_NAME_LENGTH, Api, fill
 from contract_tests.servers import BARE, MAIN, PROXIED, ServerPool
-from contract_tests.side_by_side import SideBySide
+from contract_tests.side_by_side import SideBySide, row_and_column
 
 TWINS = ["flask", "django"]
 # Fixtures that need a server, and which kind of server each one needs.
@@ -65,10 +68,7 @@ def pytest_addoption(parser) -> None:
 def pytest_configure(config) -> None:
     """Decide the twins under test and register the side-by-side report."""
     targets = parse_targets(os.environ.get("CONTRACT_TARGETS", ""))
-    chosen = config.getoption("twin") or TWINS
-    twins = [twin for twin in TWINS if twin in chosen and (not targets or twin in targets)]
-    if not twins:
-        raise pytest.UsageError(f"no twin to test: --twin {chosen}, CONTRACT_TARGETS {targets}")
+    twins = chosen_twins(config, targets)
     if targets and not os.environ.get("API_TOKEN"):
         raise pytest.UsageError("CONTRACT_TARGETS needs the servers' API_TOKEN in the environment")
     if targets and config.getoption("postgres"):
@@ -81,6 +81,15 @@ def pytest_configure(config) -> None:
     config.twins = twins
     config.targets = targets
     config.pluginmanager.register(SideBySide(twins), "side_by_side")
+
+
+def chosen_twins(config, targets: dict[str, str]) -> list[str]:
+    """The twins under test: those of --twin (default all) that CONTRACT_TARGETS names, if set."""
+    chosen = config.getoption("twin") or TWINS
+    twins = [twin for twin in TWINS if twin in chosen and (not targets or twin in targets)]
+    if not twins:
+        raise pytest.UsageError(f"no twin to test: --twin {chosen}, CONTRACT_TARGETS {targets}")
+    return twins
 
 
 def parse_targets(text: str) -> dict[str, str]:
@@ -98,7 +107,7 @@ def pytest_generate_tests(metafunc) -> None:
     """Run each test using `twin` (through `api` and others) once per twin: [flask], [django]."""
     if "twin" in metafunc.fixturenames:
         twins = metafunc.config.twins
-        metafunc.parametrize("twin", twins, ids=twins)
+        metafunc.parametrize("twin", twins, ids=twins, indirect=True)
 
 
 def pytest_ignore_collect(collection_path, config) -> bool | None:
@@ -123,43 +132,53 @@ def pytest_collection_modifyitems(config, items) -> None:
     items.sort(key=lambda item: any(name in item.fixturenames for name in ADMIN_FIXTURES))
 
 
-def servers_needed(items, twins) -> list:
-    """(twin, flavour) of every server the selected tests use, in a stable order."""
+def servers_needed(items, twin: str) -> list:
+    """(twin, flavour) of every server of this twin that the selected tests use."""
     needed = set()
     for item in items:
+        if twin not in twins_of(item):
+            continue
         for fixture, flavour in SERVER_FIXTURES.items():
             if fixture in item.fixturenames or (fixture == "api" and "apis" in item.fixturenames):
-                needed.update((twin, flavour) for twin in twins_of(item, twins))
-    return sorted(needed, key=lambda key: (key[1].name, key[0]))
+                needed.add((twin, flavour))
+    return sorted(needed, key=lambda key: key[1].name)
 
 
-def admins_needed(items, twins) -> set[str]:
-    """The twins whose admin user the selected tests log in as."""
-    return {
-        twin
+def logs_in(items, twin: str) -> bool:
+    """Whether the selected tests log in as this twin's admin user."""
+    return any(
+        twin in twins_of(item) and any(name in item.fixturenames for name in ADMIN_FIXTURES)
         for item in items
-        if any(name in item.fixturenames for name in ADMIN_FIXTURES)
-        for twin in twins_of(item, twins)
-    }
+    )
 
 
-def twins_of(item, twins) -> list[str]:
+def twins_of(item) -> list[str]:
     """The twin a test runs against, or every twin for a test not parametrized by twin."""
     callspec = getattr(item, "callspec", None)
-    return [callspec.params["twin"]] if callspec and "twin" in callspec.params else twins
+    if callspec and "twin" in callspec.params:
+        return [callspec.params["twin"]]
+    return item.config.twins
 
 
-def pytest_collection(session) -> None:
-    """Start the twins' main servers as collection begins: they boot while it goes on (~1.5 s).
+def pytest_sessionstart(session) -> None:
+    """Start the twins' main servers before collection: they boot while it goes on (~1.5 s).
 
     Nearly every test needs them; a run whose tests do not has started them for nothing.
+    Under pytest-xdist (`-n`) the controller starts them, and each worker adopts them: the
+    differential tests need every twin's main server, whichever worker runs them.
     """
     config = session.config
     if config.targets or config.option.collectonly:
         return
-    main_servers = [(twin, MAIN) for twin in config.twins]
-    config.server_pool = ServerPool(main_servers, postgres_url=config.getoption("postgres"))
-    config.server_pool.launch(main_servers)
+    pool = ServerPool(postgres_url=config.getoption("postgres"))
+    workerinput = getattr(config, "workerinput", {})
+    if "main_servers" in workerinput:
+        pool.adopt(workerinput["main_servers"])
+    else:
+        main_servers = [(twin, MAIN) for twin in config.twins]
+        pool.want(main_servers)
+        pool.launch(main_servers)
+    config.server_pool = pool
 
 
 def pytest_sessionfinish(session) -> None:
@@ -169,17 +188,75 @@ def pytest_sessionfinish(session) -> None:
         pool.stop()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist's controller: hand the main servers it started to each worker."""
+    pool = getattr(node.config, "server_pool", None)
+    if pool is not None:
+        node.workerinput["main_servers"] = pool.records()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: one worker per twin under test.
+
+    None (a serial run) for one twin, or under CONTRACT_TARGETS: servers the suite did not start
+    have no run dir to hold the claims that keep the workers' writes apart.
+    """
+    if os.environ.get("CONTRACT_TARGETS"):
+        return 0
+    twins = chosen_twins(config, {})
+    return len(twins) if len(twins) > 1 else 0
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log) -> TwinScheduling:
+    """pytest-xdist: the tests of one twin all go to one worker (see TwinScheduling)."""
+    return TwinScheduling(config, log)
+
+
+class TwinScheduling(LoadScopeScheduling):
+    """pytest-xdist's scope scheduling with one scope per twin, plus one for the differential tests.
+
+    A twin's extra servers and its admin user are made by the worker that runs its tests (see
+    the `twin` fixture); with all of a twin's tests in one worker, no two workers make them.
+    The differential tests go to the first worker done with its twin.
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        # LoadScopeScheduling's own hook (xdist's file and group schedulers override it too).
+        return row_and_column(nodeid, self.config.twins)[1]
+
+
 @pytest.fixture(scope="session")
 def servers(request) -> ServerPool | None:
-    """The run's servers, with the extra ones and the admin users that the chosen tests need.
+    """The run's servers. None under CONTRACT_TARGETS, which names servers already running."""
+    return getattr(request.config, "server_pool", None)
 
-    None under CONTRACT_TARGETS, which names servers that are already running.
+
+@pytest.fixture(scope="session")
+def planned_twins() -> set[str]:
+    """The twins whose extra servers and admin user have been asked of the pool."""
+    return set()
+
+
+@pytest.fixture
+def twin(request, servers, planned_twins) -> str:
+    """The twin a test runs against (pytest_generate_tests gives each test one per twin).
+
+    A twin's first test claims the twin's main server (see ServerPool.claim) and asks the pool
+    for the extra servers and the admin user that this twin's selected tests need. Per twin, not
+    for the run: under pytest-xdist a worker runs one twin's tests and makes that twin's servers
+    and admin user only (the main servers are the controller's).
     """
-    pool = getattr(request.config, "server_pool", None)
-    if pool is not None:
-        items, twins = request.session.items, request.config.twins
-        pool.want(servers_needed(items, twins), admins_needed(items, twins))
-    return pool
+    twin = request.param
+    if servers is not None and twin not in planned_twins:
+        servers.claim(twin)
+        planned_twins.add(twin)
+        items = request.session.items
+        admins = [twin] if logs_in(items, twin) else []
+        servers.want(servers_needed(items, twin), admins)
+    return twin
 
 
 @pytest.fixture(scope="session")
@@ -246,11 +323,14 @@ def proxied_admin_credentials(servers, twin) -> tuple[str, str]:
 
 
 @pytest.fixture
-def apis(request, clients) -> dict[str, Api]:
-    """Every twin at once, for the differential tests."""
-    if len(request.config.twins) < 2:
+def apis(request, servers, clients) -> dict[str, Api]:
+    """Every twin at once, for the differential tests (each twin's main server claimed)."""
+    twins = request.config.twins
+    if len(twins) < 2:
         pytest.skip("differential tests compare two twins; only one is selected")
-    return {twin: clients(twin, MAIN) for twin in request.config.twins}
+    for twin in twins if servers is not None else ():
+        servers.claim(twin)
+    return {twin: clients(twin, MAIN) for twin in twins}
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import fcntl
 import os
 import secrets
 import shutil
@@ -20,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit
 
 import psycopg
@@ -30,7 +32,6 @@ REPO = Path(__file__).resolve().parents[1]
 RUNS = Path(__file__).resolve().parent / ".runs"
 VENV_BIN = REPO / ".venv" / "bin"
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 STALE_AFTER = 300.0  # seconds: a run dir this old whose server is gone was left by a killed run
 POLL_INTERVAL = 0.05
 # Each twin's own command creating (or updating) its admin user from ADMIN_USERNAME and
@@ -91,6 +92,7 @@ BARE = Flavour(
 # Served as behind a TLS-terminating proxy (HTTPS=1), with an admin user, for the tests of HTTPS
 # and of the login limit by address. One worker: the limit is in the database either way.
 PROXIED = Flavour("HTTPS=1, behind a proxy", workers="1", https=True)
+FLAVOURS = {flavour.name: flavour for flavour in (MAIN, BARE, PROXIED)}
 
 
 class Server:
@@ -109,6 +111,7 @@ class Server:
         self.env: dict[str, str] = {}
         self.admin: tuple[str, str] | None = None  # (username, password), once create_admin ran
         self.admin_process: subprocess.Popen | None = None
+        self.pid: int | None = None
 
     def start(self) -> None:
         """Launch serve.sh without waiting for an answer (so several servers boot in parallel)."""
@@ -144,8 +147,37 @@ class Server:
                 start_new_session=True,
                 preexec_fn=die_with_parent,
             )
-        (self.workdir / "pid").write_text(str(self.process.pid))
+        self.pid = self.process.pid
+        (self.workdir / "pid").write_text(str(self.pid))
         LIVE.add(self)
+
+    def record(self) -> dict:
+        """This launched server as plain data, for a process that will use it (Server.adopted)."""
+        return {
+            "twin": self.twin,
+            "flavour": self.flavour.name,
+            "port": self.port,
+            "token": self.token,
+            "pid": self.pid,
+            "workdir": str(self.workdir),
+            "env": self.env,
+        }
+
+    @classmethod
+    def adopted(cls, record: dict) -> Server:
+        """A server that another process launched (from its record): usable, not stoppable here."""
+        server = cls(record["twin"], FLAVOURS[record["flavour"]])
+        server.port, server.token = record["port"], record["token"]
+        server.base_url = f"http://127.0.0.1:{server.port}"
+        server.pid, server.env = record["pid"], record["env"]
+        server.workdir = Path(record["workdir"])
+        return server
+
+    def running(self) -> bool:
+        """Whether the server's process is still there (it may be another process's child)."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return is_running(self.pid)
 
     def database_url(self) -> str:
         """DATABASE_URL for this server: a fresh database, or one it cannot reach by design.
@@ -170,8 +202,9 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         with http_session() as probe:
             while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise ServerError(self.failure(f"exited with {self.process.returncode}"))
+                if not self.running():
+                    code = f" with {self.process.returncode}" if self.process else ""
+                    raise ServerError(self.failure(f"exited{code}"))
                 try:
                     response = probe.get(f"{self.base_url}/healthz", timeout=5)
                 except (requests.ConnectionError, requests.Timeout):
@@ -225,18 +258,18 @@ class Server:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signum)
 
-    def stop(self) -> None:
-        """Signal the process group to stop, SIGKILL it if it lingers, then drop its database."""
+    def end_admin_command(self) -> None:
+        """Kill the admin command if it still runs (a run interrupted while it did)."""
         if self.admin_process and self.admin_process.poll() is None:
             self.admin_process.kill()
             self.admin_process.wait()
+
+    def stop(self) -> None:
+        """End the process group (see STOP_SIGNAL), then drop its database and its run dir."""
+        self.end_admin_command()
         self.signal(STOP_SIGNAL)
         if self.process:
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.signal(signal.SIGKILL)
-                self.process.wait()
+            self.process.wait()
         if self.database:
             try:
                 drop_database(self.postgres_url, self.database)
@@ -270,9 +303,10 @@ def drop_database(postgres_url: str, name: str) -> None:
 
 
 LIVE: set[Server] = set()
-# Gunicorn's quick shutdown (SIGTERM is its graceful one, which lets requests in flight finish):
-# when a run stops its servers, no request is in flight any more.
-STOP_SIGNAL = signal.SIGINT
+# A run's servers keep nothing: their run dir and their database are deleted next. Even Gunicorn's
+# quick shutdown (SIGINT) takes 0.5-0.8 s (its workers exit, then its master), and every run ends
+# with one; its graceful stop is fault_tests/'s subject, not a cost of every contract run.
+STOP_SIGNAL = signal.SIGKILL
 # Looked up before any fork: the child may only make plain calls between fork and exec.
 LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
 
@@ -296,14 +330,13 @@ def remove_stale_runs() -> None:
 
 
 def is_running(pid: int) -> bool:
-    """Whether a process with this id exists."""
+    """Whether this process exists and has not exited (Linux: an exited child not yet waited for
+    stays in /proc as a zombie, state Z; another process's child may stay so until it is reaped)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def free_port() -> int:
@@ -322,19 +355,25 @@ def die_with_parent() -> None:
 class ServerPool:
     """The servers a run needs, started on first use and each awaited when first asked for.
 
-    The main servers of all twins start together; the extra servers start once the main ones
-    answer, so they boot while the main ones are being tested instead of slowing their start.
+    The main servers of all twins start together; a twin's extra servers start once its main
+    server answers, so they boot while it is being tested instead of slowing its start.
     Each server of a twin in `admins` that has a database gets its admin user as soon as it
     answers, by a command that runs while the tests go on; only the admin tests wait for it.
+    A pool can also adopt servers that another process started and stops (pytest-xdist's
+    controller starts the main servers that its workers share): it uses them, never stops them.
     """
 
-    def __init__(self, wanted, admins=(), postgres_url: str | None = None) -> None:
+    def __init__(self, wanted=(), admins=(), postgres_url: str | None = None) -> None:
         self.postgres_url = postgres_url
         self.servers: dict[tuple[str, Flavour], Server] = {}
+        self.adopted: set[tuple[str, Flavour]] = set()
         self.admins: set[str] = set()
         self.launched: set[tuple[str, Flavour]] = set()
         self.ready: set[tuple[str, Flavour]] = set()
-        self.failures: dict[tuple[str, Flavour], ServerError] = {}
+        # Why a server did not start. Each test that asks for it gets a new ServerError: raising
+        # one exception object again and again would pile every test's frames on its traceback.
+        self.failures: dict[tuple[str, Flavour], str] = {}
+        self.claims: dict[str, TextIO] = {}
         self.want(wanted, admins)
 
     def want(self, wanted, admins=()) -> None:
@@ -343,25 +382,60 @@ class ServerPool:
             if key not in self.servers:
                 self.servers[key] = Server(*key, self.postgres_url)
         self.admins.update(admins)
+        self.start_what_can_start()
+
+    def records(self) -> list[dict]:
+        """What another process needs to adopt this pool's servers (see adopt)."""
+        return [self.servers[key].record() for key in sorted(self.launched, key=str)]
+
+    def adopt(self, records: list[dict]) -> None:
+        """Use servers that another process launched and will stop."""
+        for record in records:
+            server = Server.adopted(record)
+            key = (server.twin, server.flavour)
+            self.servers[key] = server
+            self.adopted.add(key)
+            self.launched.add(key)
 
     def get(self, twin: str, flavour: Flavour) -> Server:
         """The running server of this twin and flavour; raises its start-up failure, if any."""
         key = (twin, flavour)
-        self.launch([other for other in self.servers if other[1] is MAIN or other == key])
+        self.launch([key])
         if key in self.failures:
-            raise self.failures[key]
+            raise ServerError(self.failures[key])
         if key not in self.ready:
             try:
                 self.servers[key].wait_until_ready()
             except ServerError as error:
-                self.failures[key] = error
+                self.failures[key] = str(error)
                 raise
             self.ready.add(key)
-            if key[0] in self.admins and key[1].reachable_database:
-                self.servers[key].create_admin()
-        if all(other in self.ready for other in self.servers if other[1] is MAIN):
-            self.launch(self.servers)
+            self.start_what_can_start()
         return self.servers[key]
+
+    def start_what_can_start(self) -> None:
+        """Launch the extra servers of the twins whose main server answers; create the admin
+        users of the servers that answer."""
+        for (twin, flavour), server in self.servers.items():
+            if (twin, MAIN) in self.ready:
+                self.launch([(twin, flavour)])
+            wants_admin = twin in self.admins and flavour.reachable_database
+            if wants_admin and (twin, flavour) in self.ready and server.admin is None:
+                server.create_admin()
+
+    def claim(self, twin: str) -> None:
+        """Keep the twin's main server to this process's tests, once another process lets go.
+
+        Under pytest-xdist the workers share the main servers, and tests that count the items
+        (a rejected write stores nothing) need no other test writing meanwhile. A worker runs
+        one twin's tests, and the differential tests, which use every twin, wait until the other
+        workers are done. A claim is a lock on a file of the server's run dir, held until the
+        session ends (see stop; the OS releases it if the process dies).
+        """
+        if twin not in self.claims:
+            lock = (self.servers[twin, MAIN].workdir / "claim.lock").open("a")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.claims[twin] = lock
 
     def admin(self, twin: str, flavour: Flavour = MAIN) -> tuple[str, str]:
         """The (username, password) of the admin user of this twin's server (the main one)."""
@@ -376,21 +450,23 @@ class ServerPool:
                 try:
                     self.servers[key].start()
                 except OSError as error:
-                    self.failures[key] = ServerError(f"{key[0]} twin: cannot run serve.sh: {error}")
+                    self.failures[key] = f"{key[0]} twin: cannot run serve.sh: {error}"
                 except psycopg.Error as error:
-                    self.failures[key] = ServerError(f"{key[0]} twin: no database: {error}")
+                    self.failures[key] = f"{key[0]} twin: no database: {error}"
 
     def stop(self) -> None:
-        """Stop every server of the pool."""
-        stop_all(self.servers.values())
+        """Give up the claims; stop every server the pool started (not those it adopted)."""
+        for lock in self.claims.values():
+            lock.close()
+        self.claims.clear()
+        for key in self.adopted:
+            self.servers[key].end_admin_command()
+        stop_all(server for key, server in self.servers.items() if key not in self.adopted)
 
 
 def stop_all(servers) -> None:
-    """Stop several servers at once: signal them all first, so their shutdowns overlap."""
-    servers = list(servers)
-    for server in servers:
-        server.signal(STOP_SIGNAL)
-    for server in servers:
+    """Stop several servers."""
+    for server in list(servers):
         server.stop()
 
 

@@ -8,29 +8,34 @@ BOTH = "both"  # the column of the differential tests, which run against both tw
 RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
 
+def row_and_column(nodeid: str, twins: list[str]) -> tuple[str, str]:
+    """A test's row and column: `test_x[flask-a]` and `test_x[django-a]` share the row `test_x[a]`.
+
+    Read from the node id alone, so that it works in pytest-xdist's controller too, which
+    collects nothing (its reports arrive from the workers). The twin is the first parameter.
+    """
+    path, _, test = nodeid.partition("::")
+    function, _, params = test.partition("[")
+    twin, _, rest = params.removesuffix("]").partition("-")
+    if twin not in twins:
+        twin, rest = BOTH, params.removesuffix("]")
+    name = f"{path.rpartition('/')[2]}::{function}" + (f"[{rest}]" if rest else "")
+    return name, twin
+
+
 class SideBySide:
     """Collects the outcome of every test per twin; shows where they differ or fail, plus totals."""
 
     def __init__(self, twins: list[str]) -> None:
         self.twins = twins
-        self.names: dict[str, tuple[str, str]] = {}
         self.outcomes: dict[str, dict[str, str]] = defaultdict(dict)
-
-    def pytest_collection_modifyitems(self, items) -> None:
-        """Name tests without their twin: `test_x[flask-a]` and `test_x[django-a]` share a row."""
-        for item in items:
-            callspec = getattr(item, "callspec", None)
-            twin = callspec.params.get("twin") if callspec else None
-            rest = callspec.id.removeprefix(twin or "").removeprefix("-") if callspec else ""
-            name = f"{item.path.name}::{item.originalname}" + (f"[{rest}]" if rest else "")
-            self.names[item.nodeid] = (name, twin or BOTH)
 
     def pytest_runtest_logreport(self, report) -> None:
         """Keep the worst outcome of a test's setup, call and teardown."""
         if report.passed and report.when != "call":
             return
         outcome = report.outcome if report.when == "call" or report.skipped else "error"
-        name, column = self.names.get(report.nodeid, (report.nodeid, BOTH))
+        name, column = row_and_column(report.nodeid, self.twins)
         current = self.outcomes[name].get(column, "passed")
         self.outcomes[name][column] = max(current, outcome, key=RANK.__getitem__)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from contract_tests.helpers import JSON, assert_security_headers
 
@@ -24,6 +23,10 @@ def test_each_twin_serves_the_file_as_json(api):
 
 
 def test_the_file_is_a_valid_openapi_3_1_document():
+    # Imported here, not at the top: importing schemathesis (pytest rewrites each of its hundred
+    # modules) costs every process that collects this file ~0.7 s, and only this test needs it.
+    from schemathesis.specs.openapi.definitions import OPENAPI_31
+
     jsonschema.validate(DOCUMENT, OPENAPI_31, cls=jsonschema.Draft202012Validator)
 
 

@@ -18,13 +18,14 @@ from pathlib import Path
 
 import psycopg
 
-from contract_tests.servers import RUNS, START_TIMEOUT, STOP_TIMEOUT, die_with_parent, free_port
+from contract_tests.servers import RUNS, START_TIMEOUT, die_with_parent, free_port
 
 # Debian's layout; PG_BINDIR names another (the folder holding initdb and postgres).
 DEFAULT_BINDIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 # pg_ctl's shutdown modes as the postmaster's signals: "fast" ends every session and writes a
 # checkpoint; "immediate" kills the backends at once, a crash that WAL recovery repairs at start.
 STOP_SIGNALS = {"fast": signal.SIGINT, "immediate": signal.SIGQUIT}
+STOP_TIMEOUT = 10.0  # seconds for the postmaster to stop, then SIGKILL
 
 
 class ClusterError(RuntimeError):
