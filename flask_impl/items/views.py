@@ -52,8 +52,14 @@ def save_item(item: Item) -> None:
 @bp.get("/")
 def home():
     """Show the newest items on an HTML page."""
-    newest = select(Item).order_by(Item.created_at.desc(), Item.id.desc()).limit(HOME_PAGE_SIZE)
-    page = render_template("items/home.html", items=db.session.scalars(newest).all())
+    # The three columns the page shows, as rows: no Item objects to build, no timestamps to read
+    # (Django: values(), as dicts). docs/performance.md measures it.
+    newest = (
+        select(Item.name, Item.description, Item.quantity)
+        .order_by(Item.created_at.desc(), Item.id.desc())
+        .limit(HOME_PAGE_SIZE)
+    )
+    page = render_template("items/home.html", items=db.session.execute(newest).all())
     response = make_response(page)
     # Django 5.2 has no CSP setting yet, so its view sets the header the same way.
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
