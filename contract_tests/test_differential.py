@@ -1,8 +1,9 @@
 """The same scripted requests to both twins; the answers, normalised, must be identical.
 
-Normalised: ids, timestamps, the "framework" value, error messages and the texts in `fields` become
-placeholders (the contract is the status, the code and the `fields` keys). HTML bodies are compared
-by kind only, since each framework renders its own page.
+Normalised: ids, timestamps, the "framework" value and the texts in `fields` become placeholders
+(each framework's validators word their own; the contract is the `fields` keys). An error's
+`message` is compared: both twins word it alike. HTML bodies are compared by kind only, since each
+framework renders its own page.
 """
 
 import re
@@ -172,9 +173,7 @@ def placeholders(value, key=None):
 
 
 def error_placeholders(key, value):
-    """Inside an error: the message and the texts of each `fields` entry are free; keys are not."""
-    if key == "message" and isinstance(value, str):
-        return "<message>"
+    """Inside an error: the texts of each `fields` entry are free; keys and the message are not."""
     if key == "fields" and isinstance(value, dict):
         return {
             field: "<messages>" if is_messages(texts) else texts for field, texts in value.items()

@@ -89,7 +89,10 @@ def test_home_page_without_a_database_is_an_html_error_page_without_details(unav
     assert_security_headers(response)
 
 
-@pytest.mark.parametrize("path", ["/nope", "/static/items/nope.css", "/admin-nope"])
+# //api/items: a path that starts with "//" is not under /api/ (Werkzeug would strip a slash).
+@pytest.mark.parametrize(
+    "path", ["/nope", "/static/items/nope.css", "/admin-nope", "//api/items", "//healthz"]
+)
 def test_unknown_paths_outside_the_api_are_html_404_pages(api, path):
     response = api.get(path)
     assert response.status_code == 404

@@ -57,7 +57,7 @@ def read_json_object(request):
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         raise ApiError(413, "payload_too_large", "The body is larger than 1 MiB.")
     if request.content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send Content-Type: application/json.")
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
         payload = json.loads(request.body.decode("utf-8"), parse_constant=reject_constant)
     except (ValueError, RecursionError):

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, redirect, request
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import NotFound, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import views
@@ -49,6 +49,15 @@ def check_allowed_host() -> None:
         if name and (allowed == "*" or name == domain or subdomain):
             return
     raise SecurityError()
+
+
+def refuse_extra_leading_slashes() -> None:
+    """404 for a path that starts with "//", as Django answers (it matches no URL pattern).
+
+    Werkzeug strips the extra slashes before routing, so //api/items would be served as /api/items.
+    """
+    if request.environ["PATH_INFO"].startswith("//"):
+        raise NotFound()
 
 
 def redirect_to_https() -> Response | None:
@@ -108,6 +117,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Django: SECURE_PROXY_SSL_HEADER, and items.admin.client_ip() for the address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
         app.before_request(redirect_to_https)
+    # After the HTTPS redirect, as Django's SecurityMiddleware redirects before URLs resolve.
+    app.before_request(refuse_extra_leading_slashes)
     app.after_request(add_security_headers)
     # Every POST needs Flask-WTF's CSRF token: the admin's forms, the login form included
     # (Django: CsrfViewMiddleware). The JSON API is exempt, as Django's API views are:

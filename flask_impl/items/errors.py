@@ -4,14 +4,16 @@ from flask import Flask, Response, current_app, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
-# Envelope codes of the errors Werkzeug raises itself (routing, body size, bad Host).
-HTTP_ERROR_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    500: "internal_error",
+# Envelope code and message of the errors Werkzeug raises itself (routing, body size, bad Host):
+# Django's texts, not Werkzeug's descriptions, so that both twins answer alike. {method}: the
+# request's method.
+HTTP_ERRORS = {
+    400: ("bad_request", "Bad request."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "Method {method} not allowed."),
+    413: ("payload_too_large", "The body is larger than 1 MiB."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+    500: ("internal_error", "Internal server error."),
 }
 
 
@@ -43,8 +45,12 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 
 def wants_json() -> bool:
-    """Whether errors on this path are JSON: everything under /api/, and /healthz."""
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    """Whether errors on this path are JSON: everything under /api/, and /healthz.
+
+    The path as sent (PATH_INFO): Werkzeug's request.path makes a leading "//" one "/".
+    """
+    path = request.environ["PATH_INFO"]
+    return path.startswith("/api/") or path == "/healthz"
 
 
 def error_response(error: ApiError) -> Response:
@@ -62,13 +68,13 @@ def error_response(error: ApiError) -> Response:
 def handle_http_exception(error: HTTPException) -> Response:
     """Werkzeug's own errors (no route, 405, body too large, bad Host) in the envelope or a page."""
     status = error.code or 500
-    message = error.description or error.name
+    code, message = HTTP_ERRORS.get(status, ("error", error.name))
+    message = message.format(method=request.method)
     headers = {}
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         headers["Allow"] = ", ".join(sorted(error.valid_methods))
     if isinstance(error, SecurityError):
         message = "The Host header is not allowed."
-    code = HTTP_ERROR_CODES.get(status, "error")
     return error_response(ApiError(status, code, message, headers=headers))
 
 
