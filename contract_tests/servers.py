@@ -414,8 +414,11 @@ class ServerPool:
         return self.servers[key]
 
     def start_what_can_start(self) -> None:
-        """Launch the extra servers of the twins whose main server answers; create the admin
-        users of the servers that answer."""
+        """Launch what waited for a server to answer: extra servers, admin users.
+
+        A twin's extra servers start once its main server answers; a server's admin user is
+        created once that server answers.
+        """
         for (twin, flavour), server in self.servers.items():
             if (twin, MAIN) in self.ready:
                 self.launch([(twin, flavour)])
@@ -465,7 +468,7 @@ class ServerPool:
 
 
 def stop_all(servers) -> None:
-    """Stop several servers."""
+    """Stop several servers (from a copy: stopping one takes it out of LIVE)."""
     for server in list(servers):
         server.stop()
 
