@@ -8,10 +8,12 @@ import secrets
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+import yaml
 
 from contract_tests.servers import http_session
 
@@ -38,6 +40,10 @@ ALLOW = {
     ITEM_PATH: "DELETE, GET, HEAD, OPTIONS, PATCH, PUT",
 }
 UNIQUE_NAME_LENGTH = 13
+OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+# The API's one description: the item's fields are read from it, never listed again here.
+OPENAPI = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+ITEM_SCHEMA = OPENAPI["components"]["schemas"]["Item"]
 TOKEN = object()  # `authorization=TOKEN`: send "Bearer <the server's API_TOKEN>"
 
 
@@ -170,6 +176,22 @@ def padded_json(size: int) -> bytes:
     return head + b" " * (size - len(head) - 1) + b"}"
 
 
+def resolved(schema: dict) -> dict:
+    """A schema of openapi.yaml with its `$ref` followed ("#/components/schemas/Name")."""
+    while "$ref" in schema:
+        reference = schema["$ref"]
+        schema = OPENAPI
+        for part in reference.removeprefix("#/").split("/"):
+            schema = schema[part]
+    return schema
+
+
+def writable_fields() -> dict[str, dict]:
+    """The item's fields that a client may write (openapi.yaml's ItemInput), with their schemas."""
+    properties = OPENAPI["components"]["schemas"]["ItemInput"]["properties"]
+    return {field: resolved(schema) for field, schema in properties.items()}
+
+
 def assert_security_headers(response: requests.Response) -> None:
     """Every response carries the four security headers with their exact values."""
     for header, value in SECURITY_HEADERS.items():
@@ -200,8 +222,11 @@ def assert_error(response: requests.Response, status: int, code: str, fields=())
 
 
 def assert_item_shape(item: dict) -> None:
-    """An item has exactly the contract's keys, a positive id and fresh UTC timestamps."""
-    assert set(item) == {"id", "name", "description", "quantity", "created_at", "updated_at"}
+    """An item has the keys of openapi.yaml's Item, a positive id and fresh UTC timestamps."""
+    missing = sorted(set(ITEM_SCHEMA["required"]) - set(item))
+    unexpected = sorted(set(item) - set(ITEM_SCHEMA["properties"]))
+    differ = f"item keys differ: missing {missing}, unexpected {unexpected}"
+    assert (missing, unexpected) == ([], []), differ
     assert isinstance(item["id"], int)
     assert item["id"] > 0
     now = datetime.now(UTC)

@@ -7,14 +7,17 @@ requests. A check is switched off only where DESIGN.md says otherwise, with the 
 """
 
 import uuid
-from pathlib import Path
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+from contract_tests.helpers import OPENAPI_PATH, writable_fields
+
 SEED = 20260521
+INTEGER_FIELDS = [
+    field for field, schema in writable_fields().items() if schema.get("type") == "integer"
+]
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": SEED,
@@ -50,14 +53,14 @@ pytestmark = pytest.mark.fuzz
 
 @schema.hook
 def filter_body(context, body) -> bool:
-    """Keep `"quantity": 3.0` (any float without a fraction) out of the generated bodies.
+    """Keep `"quantity": 3.0` (any float without a fraction, in any integer field) out of bodies.
 
     JSON Schema's "integer" is any number without a fraction, 3.0 too, so the document cannot
     refuse it; DESIGN does (a JSON integer, not 3.0), and test_items_validation.py proves both
     twins answer 422. Without this, positive_data_acceptance would call that 422 a bug.
     """
-    quantity = body.get("quantity") if isinstance(body, dict) else None
-    return not (isinstance(quantity, float) and quantity.is_integer())
+    values = [body.get(field) for field in INTEGER_FIELDS] if isinstance(body, dict) else []
+    return not any(isinstance(value, float) and value.is_integer() for value in values)
 
 
 @schema.parametrize()
