@@ -531,6 +531,27 @@ def test_an_item_edited_in_the_admin_changes_in_the_api(api, admin, site, item):
     assert form_of(api.item(item["id"]), form) == form
 
 
+@pytest.mark.parametrize(
+    "changes", [{}, {"description": "Changed in the admin."}], ids=["unchanged", "changed"]
+)
+def test_saving_the_edit_form_moves_updated_at_only_when_a_value_changes(
+    api, admin, site, item, changes
+):
+    page = site.change.format(id=item["id"])
+    form = admin.form_fields(page)
+    assert form == form_of(item, form), "the edit form does not show the item as stored"
+    response = admin.submit(page, form | changes)
+    assert response.status_code == 302, outcome(site, response)
+    saved = api.item(item["id"])
+    assert form_of(saved, form) == form | changes
+    before, after = item["updated_at"], saved["updated_at"]
+    assert after >= before, f"updated_at went back: {before} -> {after}"
+    moved = after != before
+    assert moved == bool(changes), (
+        f"a save with {changes or 'no change'}: updated_at {before} -> {after}"
+    )
+
+
 def test_an_item_deleted_through_the_confirmation_is_gone_from_the_api(api, admin, site, item):
     confirmation, fields, delete = site.delete_form(item)
     assert item["name"] in admin.get(confirmation).text
