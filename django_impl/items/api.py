@@ -6,12 +6,21 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from items.errors import ApiError
 from items.models import Item, has_control_characters
 
-ITEM_FIELDS = {"name": str, "description": str, "quantity": int}
-READ_ONLY_FIELDS = ("id", "created_at", "updated_at")
+# The fields a body may set are the model's editable ones, a JSON integer for an integer field;
+# the other fields (id, the timestamps) are read-only. Flask: the form's fields.
+ITEM_FIELDS = {
+    field.name: int if isinstance(field, models.IntegerField) else str
+    for field in Item._meta.concrete_fields
+    if field.editable and not field.primary_key
+}
+READ_ONLY_FIELDS = [
+    field.name for field in Item._meta.concrete_fields if field.name not in ITEM_FIELDS
+]
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
 OFFSET_MAX = 2**63 - 1
@@ -105,8 +114,7 @@ def validate_item(payload, *, partial, item=None):
         item = Item()
     if not partial:
         # A full replace: the fields left out go back to the model's defaults.
-        defaults = {name: Item._meta.get_field(name).get_default() for name in ITEM_FIELDS}
-        payload = defaults | payload
+        payload = {name: Item._meta.get_field(name).get_default() for name in ITEM_FIELDS} | payload
     for name, value in payload.items():
         if name in ITEM_FIELDS and name not in errors:
             setattr(item, name, value)

@@ -1,7 +1,7 @@
 """The Item model. Its field validators are the item rules, for the API and the admin alike."""
 
 import unicodedata
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import (
@@ -11,7 +11,6 @@ from django.core.validators import (
     ProhibitNullCharactersValidator,
 )
 from django.db import models
-from django.utils import timezone
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
@@ -30,10 +29,12 @@ def validate_no_control_characters(value):
         raise ValidationError("Control characters are not allowed.", code="control_characters")
 
 
-def format_timestamp(value):
-    """A stored time as RFC 3339 UTC with microseconds and a Z."""
+def as_json(value):
+    """A field's value for the API: a time as RFC 3339 UTC with microseconds and a Z."""
     # Django: with USE_TZ the database hands back aware datetimes, on SQLite too.
-    return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+    return value
 
 
 class Item(models.Model):
@@ -55,10 +56,9 @@ class Item(models.Model):
     quantity = models.IntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(QUANTITY_MAX)]
     )
-    # Set by save(), not by auto_now_add/auto_now: those read the clock once each, and a new
-    # item's two timestamps should be equal, as in the Flask twin. blank: full_clean skips them.
-    created_at = models.DateTimeField(editable=False, blank=True)
-    updated_at = models.DateTimeField(editable=False, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Every save() moves it: views and the admin save only when a value changed.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         # A tuple: ruff's RUF012 flags a mutable class attribute.
@@ -72,13 +72,6 @@ class Item(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, **kwargs):
-        """Stamp updated_at, and created_at when new, from one reading of the clock."""
-        self.updated_at = timezone.now()
-        if self.created_at is None:
-            self.created_at = self.updated_at
-        super().save(**kwargs)
-
     def clean_fields(self, exclude=None):
         """Trim the name before the field rules run, so they judge what will be stored."""
         if isinstance(self.name, str):
@@ -86,12 +79,8 @@ class Item(models.Model):
         super().clean_fields(exclude=exclude)
 
     def to_dict(self):
-        """The item as the JSON API shows it."""
+        """The item as the API shows it: every field, in order; times RFC 3339 in UTC."""
         return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "quantity": self.quantity,
-            "created_at": format_timestamp(self.created_at),
-            "updated_at": format_timestamp(self.updated_at),
+            field.name: as_json(field.value_from_object(self))
+            for field in self._meta.concrete_fields
         }

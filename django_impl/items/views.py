@@ -4,6 +4,7 @@ from pathlib import Path
 
 import yaml
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.forms.models import model_to_dict
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,13 +12,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from items.api import (
-    ITEM_FIELDS,
-    read_json_object,
-    read_list_params,
-    require_api_token,
-    validate_item,
-)
+from items.api import read_json_object, read_list_params, require_api_token, validate_item
 from items.errors import ApiError
 from items.models import Item
 
@@ -62,12 +57,9 @@ class HomeView(BaseView):
     """The HTML home page."""
 
     def get(self, request):
-        """The newest 20 items, rendered from items/home.html (Flask: home)."""
-        # The three columns the page shows, as dicts: no Item instances to build, no timestamps
-        # to convert (Flask: a select of those columns, as rows). docs/performance.md measures it.
-        newest = Item.objects.order_by("-created_at", "-id")
-        items = newest.values("name", "description", "quantity")[:HOME_PAGE_SIZE]
-        response = render(request, "items/home.html", {"items": items})
+        """The newest 20 items, rendered from items/home.html."""
+        newest = Item.objects.order_by("-created_at", "-id")[:HOME_PAGE_SIZE]
+        response = render(request, "items/home.html", {"items": newest})
         response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
 
@@ -76,7 +68,7 @@ class ApiDataView(BaseView):
     """A fixed JSON answer that names the framework."""
 
     def get(self, request):
-        """The greeting (Flask: api_data)."""
+        """The greeting, naming the framework."""
         return JsonResponse({"message": "Hello, this is some data!", "framework": "django"})
 
 
@@ -84,7 +76,7 @@ class OpenApiView(BaseView):
     """The API's description."""
 
     def get(self, request):
-        """contract_tests/openapi.yaml as JSON (Flask: openapi)."""
+        """contract_tests/openapi.yaml as JSON."""
         return JsonResponse(OPENAPI)
 
 
@@ -92,7 +84,7 @@ class HealthzView(BaseView):
     """The health check for load balancers and the contract suite."""
 
     def get(self, request):
-        """200 if `SELECT 1` succeeds, 503 if the database cannot be reached (Flask: healthz)."""
+        """200 if `SELECT 1` succeeds, 503 if the database cannot be reached."""
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -151,16 +143,17 @@ class ItemDetailView(BaseView):
         return JsonResponse(get_object_or_404(Item, id=item_id).to_dict())
 
     def change(self, request, item_id, *, partial):
-        """PUT and PATCH: body checks, then 404, 422, 409; a save only if a value changes."""
+        """PUT and PATCH: body checks, then 404, 422, 409."""
         payload = read_json_object(request)
-        # One write transaction from read to save (BEGIN IMMEDIATE on SQLite); on PostgreSQL
-        # select_for_update keeps a concurrent DELETE out until it ends.
+        # select_for_update keeps a concurrent DELETE out until the commit (on SQLite, the
+        # atomic block's BEGIN IMMEDIATE does).
         with transaction.atomic():
             item = get_object_or_404(Item.objects.select_for_update(), id=item_id)
-            stored = [getattr(item, name) for name in ITEM_FIELDS]
+            stored = model_to_dict(item)
             validate_item(payload, partial=partial, item=item)
-            # updated_at moves only when a stored value changes.
-            if [getattr(item, name) for name in ITEM_FIELDS] != stored:
+            # Django saves every field and auto_now moves updated_at on each save(), so save only
+            # if a value changed (SQLAlchemy sends no UPDATE for no change by itself).
+            if model_to_dict(item) != stored:
                 save_item(item)
         return JsonResponse(item.to_dict())
 

@@ -9,7 +9,7 @@ from axes.models import AccessAttempt
 from django.db.models import F
 from django.test import Client, RequestFactory
 
-from items.admin import client_ip
+from items.lockout import client_ip
 from items.models import NAME_MAX_LENGTH, Item
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +55,13 @@ def assert_redirected_to_login(response, path):
     location = urlsplit(response["Location"])
     assert location.path == LOGIN_URL
     assert parse_qs(location.query) == {"next": [path]}
+
+
+def form_data(client, path, **changes):
+    """What the admin's form at path posts as it stands, with these changes, as a browser would."""
+    form = client.get(path).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    return {name: "" if value is None else value for name, value in data.items()} | changes
 
 
 def is_logged_in(client):
@@ -155,7 +162,7 @@ def test_the_list_shows_name_quantity_updated_and_searches_by_name(client, admin
 
 def test_an_item_is_created_with_the_name_trimmed(client, admin):
     client.force_login(admin)
-    data = {"name": "  Teapot ", "description": "", "quantity": "3"}
+    data = form_data(client, "/admin/items/item/add/", name="  Teapot ", quantity="3")
     response = client.post("/admin/items/item/add/", data)
     assert response.status_code == 302
     item = Item.objects.get()
@@ -165,10 +172,23 @@ def test_an_item_is_created_with_the_name_trimmed(client, admin):
 def test_an_item_is_edited(client, admin):
     item = Item.objects.create(name="Teapot")
     client.force_login(admin)
-    data = {"name": "Kettle", "description": "Whistles", "quantity": "2"}
-    assert client.post(f"/admin/items/item/{item.id}/change/", data).status_code == 302
+    page = f"/admin/items/item/{item.id}/change/"
+    data = form_data(client, page, name="Kettle", description="Whistles", quantity="2")
+    assert client.post(page, data).status_code == 302
     item.refresh_from_db()
     assert (item.name, item.description, item.quantity) == ("Kettle", "Whistles", 2)
+
+
+def test_an_edit_moves_updated_at_only_when_a_value_changes(client, admin):
+    item = Item.objects.create(name="Teapot", quantity=3)
+    client.force_login(admin)
+    page = f"/admin/items/item/{item.id}/change/"
+    assert client.post(page, form_data(client, page, name=" Teapot ")).status_code == 302
+    unchanged = Item.objects.get()
+    assert unchanged.updated_at == item.updated_at
+    assert client.post(page, form_data(client, page, quantity="4")).status_code == 302
+    changed = Item.objects.get()
+    assert (changed.quantity, changed.updated_at > item.updated_at) == (4, True)
 
 
 @pytest.mark.parametrize(
@@ -185,7 +205,7 @@ def test_an_item_is_edited(client, admin):
 def test_invalid_items_are_form_errors_and_nothing_is_stored(client, admin, fields, bad_field):
     Item.objects.create(name="Teapot")
     client.force_login(admin)
-    data = {"name": "Kettle", "description": "", "quantity": "0"} | fields
+    data = form_data(client, "/admin/items/item/add/", name="Kettle") | fields
     response = client.post("/admin/items/item/add/", data)
     assert response.status_code == 200
     assert list(response.context["adminform"].form.errors) == [bad_field]
@@ -205,7 +225,7 @@ def test_deleting_asks_for_confirmation_first(client, admin):
 
 def test_admin_forms_need_the_csrf_token(csrf_client, admin):
     csrf_client.force_login(admin)
-    data = {"name": "Teapot", "description": "", "quantity": "0"}
+    data = form_data(csrf_client, "/admin/items/item/add/", name="Teapot")
     assert csrf_client.post("/admin/items/item/add/", data).status_code == 403
     assert not Item.objects.exists()
 

@@ -3,25 +3,25 @@
 import functools
 import hmac
 import json
-from collections.abc import Callable
 
-from flask import Request, current_app, request
+from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import ApiError
 from .forms import ItemForm, has_control_characters
 from .models import Item
 
-ITEM_FIELDS = {"name": str, "description": str, "quantity": int}
-READ_ONLY_FIELDS = ("id", "created_at", "updated_at")
-ITEM_DEFAULTS = {"description": "", "quantity": 0}
+# The fields a body may set are the form's, with the JSON types of the model's columns; the
+# model's other columns (id, the timestamps) are read-only. Django: the model's editable fields.
+ITEM_FIELDS = {field.name: Item.__table__.c[field.name].type.python_type for field in ItemForm()}
+READ_ONLY_FIELDS = [column.key for column in Item.__table__.c if column.key not in ITEM_FIELDS]
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
 OFFSET_MAX = 2**63 - 1
 Q_MAX_LENGTH = 100
 
 
-def require_api_token(view: Callable) -> Callable:
+def require_api_token(view):
     """Decorator: answer 401 unless the request carries `Authorization: Bearer <API_TOKEN>`."""
 
     @functools.wraps(view)
@@ -44,12 +44,12 @@ def require_api_token(view: Callable) -> Callable:
     return wrapper
 
 
-def reject_constant(name: str) -> None:
+def reject_constant(name):
     """Refuse NaN and Infinity, which Python's json accepts but RFC 8259 does not."""
     raise ValueError(f"{name} is not valid JSON")
 
 
-def read_json_object(request: Request) -> dict:
+def read_json_object(request):
     """Return the body as a JSON object, or raise ApiError 411, 413, 415 or 400 in that order."""
     # Django reads a body by its Content-Length only (a chunked one looks empty to it), so
     # neither twin takes a body of unknown length: RFC 9110's answer to that is 411.
@@ -71,7 +71,7 @@ def read_json_object(request: Request) -> dict:
     return payload
 
 
-def is_valid_unicode(text: str) -> bool:
+def is_valid_unicode(text):
     """Tell whether a string can be stored, i.e. has no lone surrogate."""
     try:
         text.encode("utf-8")
@@ -80,7 +80,7 @@ def is_valid_unicode(text: str) -> bool:
     return True
 
 
-def check_item_types(payload: dict, *, partial: bool) -> dict[str, list[str]]:
+def check_item_types(payload, *, partial):
     """Return errors for unknown keys, wrong JSON types, null, bad Unicode and a missing name."""
     errors = {}
     for key, value in payload.items():
@@ -102,14 +102,14 @@ def check_item_types(payload: dict, *, partial: bool) -> dict[str, list[str]]:
     return errors
 
 
-def validate_item(payload: dict, *, partial: bool, item: Item | None = None) -> dict:
-    """Return the item's complete new values, or raise ApiError 422 naming every bad field."""
+def validate_item(payload, *, partial, item=None):
+    """Return the item (a new one if None) set from payload, or raise 422 naming every bad field."""
     errors = check_item_types(payload, partial=partial)
-    if partial:
-        # A partial update is judged as the whole item it would make.
-        start = {"name": item.name, "description": item.description, "quantity": item.quantity}
-    else:
-        start = ITEM_DEFAULTS
+    if item is None:
+        item = Item()
+    # A partial update is judged as the whole item it would make; a full one starts from the
+    # model's defaults, so that the fields left out go back to them.
+    start = ItemForm(obj=item).data if partial else Item.defaults()
     well_typed = {key: value for key, value in payload.items() if key not in errors}
     form = ItemForm(data=start | well_typed)
     form.validate()
@@ -117,10 +117,11 @@ def validate_item(payload: dict, *, partial: bool, item: Item | None = None) -> 
         errors.setdefault(field, messages)
     if errors:
         raise ApiError(422, "validation_error", "Some fields are not valid.", errors)
-    return form.data
+    form.populate_obj(item)
+    return item
 
 
-def read_param(request: Request, name: str) -> str | None:
+def read_param(request, name):
     """The query parameter's value, None when absent, ApiError 400 when given twice."""
     values = request.args.getlist(name)
     if len(values) > 1:
@@ -129,7 +130,7 @@ def read_param(request: Request, name: str) -> str | None:
     return values[0] if values else None
 
 
-def read_int_param(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+def read_int_param(request, name, default, minimum, maximum):
     """A query parameter of ASCII digits between minimum and maximum, or ApiError 400."""
     value = read_param(request, name)
     if value is None:
@@ -143,7 +144,7 @@ def read_int_param(request: Request, name: str, default: int, minimum: int, maxi
     return int(digits)
 
 
-def read_list_params(request: Request) -> tuple[int, int, str]:
+def read_list_params(request):
     """(limit, offset, q) of the item list, or ApiError 400 naming the bad parameter."""
     limit = read_int_param(request, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
     offset = read_int_param(request, "offset", 0, 0, OFFSET_MAX)

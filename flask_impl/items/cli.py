@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .api import validate_item
 from .errors import ApiError
-from .models import Item, User, begin_write, db
+from .models import Item, User, db
 
 DEFAULT_SEED_PATH = Path(__file__).resolve().parents[2] / "seed" / "items.json"
 NO_ADMIN_PASSWORD = "ADMIN_PASSWORD is not set: export the admin's password first."  # noqa: S105
@@ -21,20 +21,19 @@ NO_ADMIN_PASSWORD = "ADMIN_PASSWORD is not set: export the admin's password firs
     "path", required=False, default=DEFAULT_SEED_PATH, type=click.Path(exists=True, dir_okay=False)
 )
 @with_appcontext
-def seed_command(path: str) -> None:
+def seed_command(path):
     """Load items from a JSON file (default: the repository's seed/items.json)."""
     records = json.loads(Path(path).read_text(encoding="utf-8"))
-    begin_write()
     existing = set(db.session.scalars(select(Item.name)))
     added = 0
     for record in records:
         try:
-            values = validate_item(record, partial=False)
+            item = validate_item(record, partial=False)
         except ApiError as error:
             raise click.ClickException(f"Invalid item {record!r}: {error.fields}") from None
-        if values["name"] not in existing:
-            db.session.add(Item(**values))
-            existing.add(values["name"])
+        if item.name not in existing:
+            db.session.add(item)
+            existing.add(item.name)
             added += 1
     db.session.commit()
     click.echo(f"Seeded {added} new items ({len(records) - added} already there).")
@@ -42,26 +41,28 @@ def seed_command(path: str) -> None:
 
 @click.command("create-admin")
 @with_appcontext
-def create_admin_command() -> None:
-    """Create the admin user ADMIN_USERNAME, or set its password: ADMIN_PASSWORD, never a prompt.
-
-    Django: manage.py createadmin, which wraps createsuperuser --noinput.
-    """
+def create_admin_command():
+    """Create the admin user ADMIN_USERNAME, or set its ADMIN_PASSWORD (Django: createadmin)."""
     username = os.environ.get("ADMIN_USERNAME") or "admin"
     password = os.environ.get("ADMIN_PASSWORD")
     if not password:
         raise SystemExit(NO_ADMIN_PASSWORD)
-    begin_write()
     user = db.session.scalar(select(User).where(User.username == username))
     created = user is None
     if created:
         user = User(username=username)
         db.session.add(user)
     user.set_password(password)
-    # An existing user becomes an admin again, as Django's wrapper sets is_staff and is_active.
+    # An existing user becomes an admin again, as Django's createadmin makes it staff.
     user.is_admin = user.is_active = True
     db.session.commit()
     if created:
         click.echo(f"Created admin user {username}.")
     else:
         click.echo(f"Updated the password of admin user {username}.")
+
+
+def init_app(app):
+    """Register the commands with the app's `flask` CLI."""
+    app.cli.add_command(seed_command)
+    app.cli.add_command(create_admin_command)

@@ -10,14 +10,10 @@ class ItemIdConverter(BaseConverter):
 
     regex = r"[1-9][0-9]{0,18}"
 
-    def to_python(self, value: str) -> int:
+    def to_python(self, value):
         """Return the id as an int, or refuse ids too big for a 64-bit column."""
         item_id = int(value)
         if item_id > ITEM_ID_MAX:
             # Django: a converter raises ValueError; Werkzeug's routing asks for ValidationError.
             raise ValidationError()
         return item_id
-
-    def to_url(self, value: int) -> str:
-        """Write the id back into a path."""
-        return str(value)

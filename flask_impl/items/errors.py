@@ -1,6 +1,6 @@
 """Error responses: the JSON envelope under /api/ and /healthz, an HTML page everywhere else."""
 
-from flask import Flask, Response, current_app, render_template, request
+from flask import Response, current_app, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
@@ -20,14 +20,7 @@ HTTP_ERRORS = {
 class ApiError(Exception):
     """An error answer: HTTP status, envelope code, message, and field errors for 400/422/409."""
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        fields: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, status, code, message, fields=None, headers=None):
         super().__init__(message)
         self.status = status
         self.code = code
@@ -36,7 +29,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict:
+def error_body(code, message, fields=None):
     """The JSON error envelope."""
     error = {"code": code, "message": message}
     if fields:
@@ -44,16 +37,14 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": error}
 
 
-def wants_json() -> bool:
-    """Whether errors on this path are JSON: everything under /api/, and /healthz.
-
-    The path as sent (PATH_INFO): Werkzeug's request.path makes a leading "//" one "/".
-    """
+def wants_json():
+    """Whether errors on this path are JSON: everything under /api/, and /healthz."""
+    # The path as sent: Werkzeug's request.path makes a leading "//" one "/".
     path = request.environ["PATH_INFO"]
     return path.startswith("/api/") or path == "/healthz"
 
 
-def error_response(error: ApiError) -> Response:
+def error_response(error):
     """The response for an ApiError: the JSON envelope or the items/error.html page."""
     if wants_json():
         response = current_app.json.response(error_body(error.code, error.message, error.fields))
@@ -65,26 +56,26 @@ def error_response(error: ApiError) -> Response:
     return response
 
 
-def handle_http_exception(error: HTTPException) -> Response:
+def handle_http_exception(error):
     """Werkzeug's own errors (no route, 405, body too large, bad Host) in the envelope or a page."""
     status = error.code or 500
     code, message = HTTP_ERRORS.get(status, ("error", error.name))
     message = message.format(method=request.method)
     headers = {}
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        headers["Allow"] = ", ".join(error.valid_methods)
     if isinstance(error, SecurityError):
         message = "The Host header is not allowed."
     return error_response(ApiError(status, code, message, headers=headers))
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
+def handle_database_unavailable(error):
     """503 when the database cannot be reached."""
     current_app.logger.error("Database unavailable: %s", error.orig)
     return error_response(ApiError(503, "unavailable", "The database is unavailable."))
 
 
-def handle_unexpected_error(error: Exception) -> Response:
+def handle_unexpected_error(error):
     """500 for an unexpected exception: logged, never a traceback in the body."""
     if current_app.debug:
         # DEBUG=1: let Werkzeug's debugger show it, as Django shows its debug page.
@@ -95,11 +86,8 @@ def handle_unexpected_error(error: Exception) -> Response:
     return error_response(ApiError(500, "internal_error", "Internal server error."))
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Answer ApiError, Werkzeug's errors, an unreachable database and the unexpected.
-
-    Django: ErrorMiddleware and the handler400/404/500 views in config/urls.py.
-    """
+def register_error_handlers(app):
+    """Answer errors (Django: ErrorMiddleware and config/urls.py's handler400/404/500)."""
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)

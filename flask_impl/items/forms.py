@@ -9,30 +9,30 @@ from wtforms.validators import DataRequired, Length, NumberRange, ValidationErro
 from .models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, QUANTITY_MAX, USERNAME_MAX_LENGTH
 
 
-def strip_whitespace(value: object) -> object:
+def strip_whitespace(value):
     """Trim surrounding whitespace from a string; leave anything else alone."""
     return value.strip() if isinstance(value, str) else value
 
 
-def has_control_characters(text: str) -> bool:
+def has_control_characters(text):
     """Whether text contains a control character (Unicode category Cc)."""
     return any(unicodedata.category(char) == "Cc" for char in text)
 
 
-def no_control_characters(form: Form, field: StringField) -> None:
+def no_control_characters(form, field):
     """Field validator: no control characters."""
     if field.data and has_control_characters(field.data):
         raise ValidationError("Control characters are not allowed.")
 
 
-def no_nul_character(form: Form, field: StringField) -> None:
+def no_nul_character(form, field):
     """Field validator: no NUL, which PostgreSQL cannot store."""
     if field.data and "\x00" in field.data:
         raise ValidationError("NUL characters are not allowed.")
 
 
 class ItemForm(Form):
-    """Field rules of an item.
+    """The item's fields that a client sets, and their rules; the defaults are the model's.
 
     Django: the same rules are validators on the model's fields, run by full_clean().
     """
@@ -43,13 +43,9 @@ class ItemForm(Form):
         validators=[DataRequired(), Length(max=NAME_MAX_LENGTH), no_control_characters],
     )
     description = TextAreaField(
-        "Description",
-        default="",
-        validators=[Length(max=DESCRIPTION_MAX_LENGTH), no_nul_character],
+        "Description", validators=[Length(max=DESCRIPTION_MAX_LENGTH), no_nul_character]
     )
-    quantity = IntegerField(
-        "Quantity", default=0, validators=[NumberRange(min=0, max=QUANTITY_MAX)]
-    )
+    quantity = IntegerField("Quantity", validators=[NumberRange(min=0, max=QUANTITY_MAX)])
 
 
 class LoginForm(FlaskForm):

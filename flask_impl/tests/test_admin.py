@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from items.models import Item, LoginAttempt, db
+from items.lockout import LoginAttempt
+from items.models import Item, db
 
 ITEMS = "/admin/items/item/"
 PASSWORD = "correct horse battery staple"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from items.config import Config, engine_options, normalise_database_url
+from items.config import Config, database_url, engine_options
 
 
 @pytest.fixture
@@ -32,8 +32,9 @@ def test_debug_uses_a_development_secret_key(environment, tmp_path):
         ("sqlite:////tmp/items.sqlite3", "sqlite:////tmp/items.sqlite3"),
     ],
 )
-def test_database_url_is_normalised(url, expected):
-    assert normalise_database_url(url) == expected
+def test_database_url_names_psycopg_for_postgresql(environment, tmp_path, url, expected):
+    environment.setenv("DATABASE_URL", url)
+    assert database_url(str(tmp_path)) == expected
 
 
 def test_defaults(environment, tmp_path):

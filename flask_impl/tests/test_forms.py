@@ -5,7 +5,7 @@ import pytest
 from items.api import check_item_types, validate_item
 from items.errors import ApiError
 from items.forms import ItemForm
-from items.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, QUANTITY_MAX
+from items.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, QUANTITY_MAX, Item
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_a_partial_payload_needs_no_name():
     ],
 )
 def test_item_form_rejects(data, field):
-    form = ItemForm(data=data)
+    form = ItemForm(data=Item.defaults() | data)
     assert not form.validate()
     assert list(form.errors) == [field]
 
@@ -60,15 +60,12 @@ def test_item_form_rejects(data, field):
     ],
 )
 def test_item_form_accepts(data):
-    assert ItemForm(data=data).validate()
+    assert ItemForm(data=Item.defaults() | data).validate()
 
 
-def test_validate_item_trims_the_name_and_fills_defaults():
-    assert validate_item({"name": "  Mug "}, partial=False) == {
-        "name": "Mug",
-        "description": "",
-        "quantity": 0,
-    }
+def test_validate_item_trims_the_name_and_fills_the_models_defaults():
+    item = validate_item({"name": "  Mug "}, partial=False)
+    assert ItemForm(obj=item).data == Item.defaults() | {"name": "Mug"}
 
 
 def test_validate_item_reports_every_bad_field_at_once():

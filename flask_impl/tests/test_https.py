@@ -36,7 +36,7 @@ def test_https_settings_match_djangos(monkeypatch, tmp_path, https, hsts):
 
 
 def test_https_trusts_one_proxy_for_the_scheme_and_the_address(https_app, app):
-    # Django: SECURE_PROXY_SSL_HEADER, and items.admin.client_ip() for the address.
+    # Django: SECURE_PROXY_SSL_HEADER, and items.lockout.client_ip() for the address.
     assert isinstance(https_app.wsgi_app, ProxyFix)
     assert (https_app.wsgi_app.x_proto, https_app.wsgi_app.x_for) == (1, 1)
     assert (https_app.wsgi_app.x_host, https_app.wsgi_app.x_port) == (0, 0)

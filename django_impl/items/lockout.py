@@ -1,0 +1,33 @@
+"""Failed admin logins: the address they come from, and the answer once locked out.
+
+django-axes counts them and locks out (settings.py, AXES_*); these are its two callables. Flask:
+items/lockout.py does the whole job.
+"""
+
+import contextlib
+import ipaddress
+
+from django.conf import settings
+from django.shortcuts import render
+
+LOCKED_OUT = "Too many failed logins for this username from your address. Try again in 15 minutes."
+
+
+def client_ip(request):
+    """The address a login comes from (settings.AXES_CLIENT_IP_CALLABLE).
+
+    REMOTE_ADDR; with HTTPS=1 the last address in X-Forwarded-For, the one the proxy appended
+    (Flask: ProxyFix(x_for=1)). Something that is not an address counts as REMOTE_ADDR: axes
+    stores it in an inet column on PostgreSQL.
+    """
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+    if settings.HTTPS and forwarded:
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_address(forwarded))
+    return request.META.get("REMOTE_ADDR")
+
+
+def locked_out(request, response, credentials):
+    """The answer to a locked-out login: 429 (settings.AXES_LOCKOUT_CALLABLE)."""
+    context = {"status": 429, "message": LOCKED_OUT}
+    return render(request, "items/error.html", context, status=429)

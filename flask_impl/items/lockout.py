@@ -1,0 +1,84 @@
+"""Failed admin logins: 5 of one username from one address lock that pair out for 15 minutes.
+
+Counted in the database, so that every worker sees the same count. Django: django-axes, set up in
+settings.py (AXES_*), whose table and rules LoginAttempt follows.
+"""
+
+from datetime import datetime, timedelta
+
+from flask import render_template
+from sqlalchemy import DateTime, String, UniqueConstraint, case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .models import db, utc_now
+
+FAILURE_LIMIT = 5
+COOL_OFF = timedelta(minutes=15)
+LOCKED_OUT = "Too many failed logins for this username from your address. Try again in 15 minutes."
+# INSERT ... ON CONFLICT DO UPDATE, in each database's dialect (the same API in both).
+UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class LoginAttempt(db.Model):
+    """Failed logins of one username from one address (Django: django-axes' AccessAttempt)."""
+
+    __tablename__ = "items_loginattempt"
+    __table_args__ = (UniqueConstraint("username", "ip_address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(255))
+    ip_address: Mapped[str] = mapped_column(String(45))
+    failures_since_start: Mapped[int]
+    attempt_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __str__(self):
+        return f"{self.username} from {self.ip_address}"
+
+
+def is_locked_out(username, address):
+    """Whether the pair has failed FAILURE_LIMIT times lately; asked before the password."""
+    failures = db.session.scalar(
+        select(LoginAttempt.failures_since_start).where(
+            LoginAttempt.username == username,
+            LoginAttempt.ip_address == address,
+            LoginAttempt.attempt_time >= utc_now() - COOL_OFF,
+        )
+    )
+    return (failures or 0) >= FAILURE_LIMIT
+
+
+def record_failure(username, address):
+    """Count a failure of the pair in one atomic upsert; return whether it is now locked out."""
+    # Expired rows go first, as django-axes' database handler does.
+    now = utc_now()
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempt_time < now - COOL_OFF))
+    upsert = UPSERTS[db.engine.dialect.name](LoginAttempt).values(
+        username=username, ip_address=address, failures_since_start=1, attempt_time=now
+    )
+    recent = LoginAttempt.attempt_time >= now - COOL_OFF
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["username", "ip_address"],
+        set_={
+            "failures_since_start": case((recent, LoginAttempt.failures_since_start + 1), else_=1),
+            "attempt_time": now,
+        },
+    )
+    failures = db.session.scalar(upsert.returning(LoginAttempt.failures_since_start))
+    db.session.commit()
+    return failures >= FAILURE_LIMIT
+
+
+def forget_failures(username, address):
+    """A successful login clears the pair's failures (Django: AXES_RESET_ON_SUCCESS)."""
+    db.session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.username == username, LoginAttempt.ip_address == address
+        )
+    )
+    db.session.commit()
+
+
+def locked_out():
+    """The answer to a locked-out login: 429 (Django: settings.AXES_LOCKOUT_CALLABLE)."""
+    return render_template("items/error.html", status=429, message=LOCKED_OUT), 429
