@@ -1,4 +1,4 @@
-"""Request rules of the JSON API: token, body, JSON types, field rules and list parameters."""
+"""Request rules of the JSON API: the bearer token, the JSON body, item types, list parameters."""
 
 import functools
 import hmac
@@ -22,10 +22,10 @@ Q_MAX_LENGTH = 100
 
 
 def require_api_token(view):
-    """Decorator: answer 401 unless the request carries `Authorization: Bearer <API_TOKEN>`."""
+    """Refuse the request with 401 unless it carries `Authorization: Bearer <API_TOKEN>`."""
 
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapped_view(*args, **kwargs):
         api_token = current_app.config["API_TOKEN"]
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if not (
@@ -41,7 +41,7 @@ def require_api_token(view):
             )
         return view(*args, **kwargs)
 
-    return wrapper
+    return wrapped_view
 
 
 def reject_constant(name):
@@ -51,7 +51,7 @@ def reject_constant(name):
 
 def read_json_object(request):
     """Return the body as a JSON object, or raise ApiError 411, 413, 415 or 400 in that order."""
-    # Django reads a body by its Content-Length only (a chunked one looks empty to it), so
+    # Django reads a body by its Content-Length only (a chunked one would look empty), so
     # neither twin takes a body of unknown length: RFC 9110's answer to that is 411.
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         raise ApiError(411, "length_required", "Send the body with a Content-Length header.")
@@ -125,7 +125,7 @@ def read_param(request, name):
     """The query parameter's value, None when absent, ApiError 400 when given twice."""
     values = request.args.getlist(name)
     if len(values) > 1:
-        # Flask would read the first value and Django the last: refuse to guess.
+        # Flask's args.get() would read the first value and Django the last: refuse to guess.
         raise ApiError(400, "bad_request", "Bad query parameter.", {name: ["Give it once."]})
     return values[0] if values else None
 

@@ -51,7 +51,7 @@ def runner(app):
 def make_user(app):
     """Store a user: make_user("name", "password", is_admin=True)."""
 
-    def make(username: str, password: str, **flags) -> None:
+    def make(username, password, **flags):
         with app.app_context():
             # A cheap hash (check_password reads the method from it): speed, not strength.
             hashed = generate_password_hash(password, method="pbkdf2:sha256:1")

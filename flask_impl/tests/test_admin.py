@@ -13,12 +13,12 @@ ITEMS = "/admin/items/item/"
 PASSWORD = "correct horse battery staple"
 
 
-def csrf_token(page: str) -> str:
+def csrf_token(page):
     """The CSRF token of the first form in the page."""
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
-def submit(client, page: str, fields: dict, *, to: str | None = None, token: bool = True):
+def submit(client, page, fields, *, to=None, token=True):
     """Open the page of a form and post these fields to `to` (default: the page itself)."""
     data = dict(fields)
     if token:
@@ -26,13 +26,13 @@ def submit(client, page: str, fields: dict, *, to: str | None = None, token: boo
     return client.post(to or page, data=data)
 
 
-def log_in(client, username: str, password: str = PASSWORD, next_page: str = ""):
+def log_in(client, username, password=PASSWORD, next_page=""):
     """Send the login form."""
     page = f"/admin/login/?next={next_page}" if next_page else "/admin/login/"
     return submit(client, page, {"username": username, "password": password})
 
 
-def stored_items(app) -> dict[str, int]:
+def stored_items(app):
     """The stored items, as {name: quantity}."""
     with app.app_context():
         return {item.name: item.quantity for item in db.session.scalars(select(Item))}
@@ -47,7 +47,7 @@ def admin(client, make_user):
 
 
 @pytest.fixture
-def mug(app) -> int:
+def mug(app):
     """The id of a stored item named Mug."""
     with app.app_context():
         item = Item(name="Mug", quantity=3)
@@ -219,7 +219,7 @@ def test_unknown_ids_go_back_to_the_list(admin, mug):
             assert (response.status_code, response.headers["Location"]) == (302, ITEMS), page
 
 
-def fail_logins(client, username: str, times: int, **headers) -> list[int]:
+def fail_logins(client, username, times, **headers):
     """Send `times` logins with a wrong password; their statuses."""
     statuses = []
     for _ in range(times):
