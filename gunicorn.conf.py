@@ -44,7 +44,6 @@ def post_worker_init(worker):
     holds that lock, the handler waits for it forever, and the worker for the master's SIGKILL,
     graceful_timeout later. So the handler is the base worker's, which only exits: the exit
     still lets requests already running finish (Python joins the pool's threads at exit).
-    fault_tests/ found it: one Ctrl-C in five took 20 s while 8 clients wrote.
     Ctrl-C (or a signal to the process group) reaches the workers too, and the master's
     SIGQUIT follows; workers ignore SIGINT, so each stops once, on the master's signal.
     """

@@ -4,9 +4,8 @@ from flask import Response, current_app, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
-# Envelope code and message of the errors Werkzeug raises itself (routing, body size, bad Host):
-# Django's texts, not Werkzeug's descriptions, so that both twins answer alike. {method}: the
-# request's method.
+# Envelope code and message of the errors Werkzeug raises itself (routing, body size, bad Host),
+# in Django's words, so that both twins answer alike.
 HTTP_ERRORS = {
     400: ("bad_request", "Bad request."),
     404: ("not_found", "Not found."),

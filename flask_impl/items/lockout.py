@@ -1,7 +1,6 @@
 """Failed admin logins: 5 of one username from one address lock that pair out for 15 minutes.
 
-Counted in the database, so that every worker sees the same count. Django: django-axes, set up in
-settings.py (AXES_*), whose table and rules LoginAttempt follows.
+Counted in the database, for every worker. Django: django-axes, set up in settings.py (AXES_*).
 """
 
 from datetime import datetime, timedelta

@@ -1,8 +1,4 @@
-"""Hardening of every request: allowed hosts, HTTPS, security headers.
-
-Django does all of this with settings.py's MIDDLEWARE and SECURE_* settings; Flask has no such
-layer, so these hooks do it, wired in by init_app().
-"""
+"""Hardening of every request: hosts, HTTPS, headers (Django: MIDDLEWARE and SECURE_* settings)."""
 
 from urllib.parse import urlsplit
 

@@ -69,11 +69,9 @@ def save_item(item):
 
 
 def name_contains(text):
-    """Case-insensitive substring of the name, written as Django's icontains writes it.
-
-    SQLAlchemy's icontains() compares lower(), Django's UPPER(name) LIKE UPPER(pattern), and
-    PostgreSQL's lower() and upper() disagree on a few letters (the long s, the dotless i).
-    """
+    """Case-insensitive substring of the name, written as Django's icontains writes it."""
+    # SQLAlchemy's icontains() compares lower(): PostgreSQL's lower() and upper() disagree on a
+    # few letters (the long s, the dotless i), so the twins would find different items.
     pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.upper(Item.name).like(func.upper(f"%{pattern}%"), escape="\\")
 
