@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from flask import render_template
 from sqlalchemy import DateTime, String, UniqueConstraint, case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import db, utc_now
@@ -16,7 +17,7 @@ FAILURE_LIMIT = 5
 COOL_OFF = timedelta(minutes=15)
 LOCKED_OUT = "Too many failed logins for this username from your address. Try again in 15 minutes."
 # INSERT ... ON CONFLICT DO UPDATE, in each database's dialect (the same API in both).
-UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+UPSERTS = {"sqlite": sqlite_dialect.insert, "postgresql": postgresql.insert}
 
 
 class LoginAttempt(db.Model):

@@ -9,15 +9,21 @@ class Migration(migrations.Migration):
         ('items', '0001_initial'),
     ]
 
+    # auto_now_add and auto_now change what Django does on save(), not the column: state only, so
+    # that SQLite does not copy the table to "alter" it.
     operations = [
-        migrations.AlterField(
-            model_name='item',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True),
-        ),
-        migrations.AlterField(
-            model_name='item',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='item',
+                    name='created_at',
+                    field=models.DateTimeField(auto_now_add=True),
+                ),
+                migrations.AlterField(
+                    model_name='item',
+                    name='updated_at',
+                    field=models.DateTimeField(auto_now=True),
+                ),
+            ],
         ),
     ]
