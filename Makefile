@@ -116,7 +116,7 @@ screenshots: setup  ## PNG screenshots of both twins' pages, seeded, into docs/i
 bench: setup  ## load benchmark: both twins and a bare-WSGI baseline under Gunicorn (needs wrk)
 	$(PY) bench/run.py
 
-bench-micro: setup  ## in-process cost per request of each endpoint in each twin
+bench-micro: setup  ## in-process cost of each endpoint in each twin, and where it goes, by layer
 	$(PY) bench/micro.py
 
 bench-servers: setup  ## both twins under Gunicorn and under Granian, measured in turn (needs wrk)

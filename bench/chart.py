@@ -1,4 +1,4 @@
-"""The chart of `make bench`: requests/s per endpoint, twins side by side, baseline marked."""
+"""The benches' charts: requests/s per endpoint (`make bench`), µs by layer (`make bench-micro`)."""
 
 import matplotlib
 
@@ -6,63 +6,83 @@ matplotlib.use("Agg")  # files only: no display needed
 
 import matplotlib.pyplot as plt
 
-STYLE = {
-    "baseline": {"color": "#b0b0b0", "hatch": "//", "label": "bare WSGI baseline"},
-    "flask": {"color": "#3b7bbf", "hatch": "", "label": "Flask twin"},
-    "django": {"color": "#0c4b33", "hatch": "", "label": "Django twin"},
+TWINS = {"flask": "#3b7bbf", "django": "#0c4b33"}
+TARGETS = {"baseline": "#b0b0b0", **TWINS}
+LAYER_COLOURS = {
+    "framework": "#4c72b0",
+    "middleware": "#8172b2",
+    "orm": "#c44e52",
+    "driver": "#dd8452",
+    "json": "#55a868",
+    "templates": "#ccb974",
+    "project": "#64b5cd",
+    "other": "#b0b0b0",
 }
-BAR_WIDTH = 0.27
+
+
+def finish(figure, axes, ylabel, title, path):
+    """Label, tidy and save a chart."""
+    axes.set_ylabel(ylabel)
+    axes.set_title(title, fontsize=10)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(frameon=False, fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
 
 
 def draw_chart(report, path):
-    """Save a grouped bar chart of the report's median requests/s to path (PNG)."""
-    endpoints = report["endpoints"]
+    """Grouped bars of the median requests/s per endpoint: baseline, Flask, Django."""
     figure, axes = plt.subplots(figsize=(10, 5.5), dpi=110)
-    labelled = set()
-    for position, row in enumerate(endpoints.values()):
-        names = [name for name in STYLE if name in row]
+    for position, row in enumerate(report["endpoints"].values()):
+        names = [name for name in TARGETS if name in row]
         for number, name in enumerate(names):
-            x = position + (number - (len(names) - 1) / 2) * BAR_WIDTH
-            rps = row[name]["rps"]
-            style = STYLE[name]
-            label = style["label"] if name not in labelled else None
-            labelled.add(name)
-            axes.bar(
-                x,
-                rps,
-                BAR_WIDTH,
-                color=style["color"],
-                hatch=style["hatch"],
-                edgecolor="#404040",
-                linewidth=0.6,
-                label=label,
-            )
+            x = position + (number - (len(names) - 1) / 2) * 0.27
+            label = name if position == 0 else None
+            axes.bar(x, row[name]["rps"], 0.27, color=TARGETS[name], label=label)
             axes.annotate(
-                f"{rps:.0f}",
-                (x, rps),
+                f"{row[name]['rps']:.0f}",
+                (x, row[name]["rps"]),
                 ha="center",
                 va="bottom",
                 fontsize=8,
                 xytext=(0, 2),
                 textcoords="offset points",
             )
-    axes.set_xticks(range(len(endpoints)), list(endpoints), fontsize=9)
-    axes.set_ylabel("requests/s (median)")
-    axes.set_title(
-        f"{report['server']}: median of {report['repeats']} x {report['duration_s']} s",
-        fontsize=10,
-    )
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.legend(frameon=False, fontsize=9)
-    ceiling = endpoints.get("GET /api/data", {}).get("nginx")
-    if ceiling:
-        figure.text(
-            0.01,
-            0.01,
-            f"Machine ceiling (nginx static `return 200`, same CPUs): "
-            f"{ceiling['rps']:.0f} req/s, not drawn to scale.",
-            fontsize=8,
-        )
-    figure.tight_layout(rect=(0, 0.03, 1, 1))
-    figure.savefig(path)
-    plt.close(figure)
+    axes.set_xticks(range(len(report["endpoints"])), list(report["endpoints"]), fontsize=9)
+    title = f"{report['server']}: median of {report['repeats']} x {report['duration_s']} s"
+    finish(figure, axes, "requests/s (median)", title, path)
+
+
+def draw_micro_chart(results, endpoints, layers, path):
+    """Stacked bars of µs per request by layer, Flask and Django side by side per endpoint."""
+    figure, axes = plt.subplots(figsize=(10, 5.5), dpi=110)
+    for position, endpoint in enumerate(endpoints):
+        for number, twin in enumerate(TWINS):
+            row, x, bottom = results[twin][endpoint], position + (number - 0.5) * 0.38, 0
+            for layer in layers:
+                height = row["us"] * row["layers"][layer]
+                label = layer if position == 0 and number == 0 else None
+                axes.bar(
+                    x,
+                    height,
+                    0.36,
+                    bottom=bottom,
+                    color=LAYER_COLOURS[layer],
+                    label=label,
+                    edgecolor="white",
+                    linewidth=0.4,
+                )
+                bottom += height
+            axes.annotate(
+                twin,
+                (x, bottom),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                xytext=(0, 2),
+                textcoords="offset points",
+            )
+    axes.set_xticks(range(len(endpoints)), endpoints, fontsize=9)
+    title = "In process, per request: where the time goes (cProfile shares of the best round)"
+    finish(figure, axes, "µs per request", title, path)

@@ -1,18 +1,21 @@
-"""`make bench-micro`: what one request costs inside each twin, in microseconds.
+"""`make bench-micro`: what one request costs inside each twin, and where the time goes.
 
 Each endpoint is called through the twin's WSGI callable, in process: no server, no network, no
-access log, so the number is the framework's and the twin's own work. bench/baseline.py, the bare
-WSGI app, answers GET /api/data for comparison. Each twin runs in its own
-subprocess (both name their package `items`), on a fresh SQLite database that gets the same 100
-items through the twin's own API. The figure per endpoint is the best of MICRO_ROUNDS rounds (7) of
-about MICRO_ROUND_S seconds (0.3) each: as timeit's documentation argues, slower rounds measure
-other processes' interference, not the code, so the best round is what to compare across commits.
+access log. bench/baseline.py, a bare WSGI app, answers GET /api/data for comparison. Each twin runs
+in a subprocess of its own (both name their package `items`) on a fresh SQLite database holding the
+same 100 items, made through its own API. The figure per endpoint is the best of MICRO_ROUNDS rounds
+(7) of MICRO_ROUND_S seconds (0.3): slower rounds measure other processes, not the code.
 
-    python bench/micro.py                 the table; also writes bench/results/micro.json
-    python bench/micro.py --profile       and where the time goes for each endpoint (cProfile)
+Then cProfile runs the same requests, and each function's own time goes to a layer by its module
+(LAYERS): the framework, its middleware and hooks, the ORM, the driver and SQLite, JSON, templates,
+the project's own code. Time in the standard library or in a C built-in goes to the layer that
+called it, in proportion to its callers' time; the harness's own time is left out.
+
+    python bench/micro.py [TARGET ...]    baseline, flask, django (default: all three)
+
+Writes bench/results/micro.json and bench/results/micro.png (all three only); prints a table.
 """
 
-import argparse
 import cProfile
 import gc
 import importlib
@@ -21,17 +24,20 @@ import json
 import os
 import pstats
 import secrets
-import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
+from chart import draw_micro_chart
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
-# What each twin's serve.sh does before Gunicorn, and the WSGI callable Gunicorn then loads.
+STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+# What each twin's serve.sh does before its server, and the WSGI callable the server then loads.
 TARGETS = {
     "baseline": {"folder": ROOT / "bench", "prepare": [], "callable": ("baseline", "app")},
     "flask": {
@@ -58,10 +64,46 @@ ENDPOINTS = (
     # Last, so that every GET above runs on exactly the 100 seeded items.
     "POST /api/items",
 )
+# A module's layer: the longest dotted prefix listed here. Modules that match none (the standard
+# library, C built-ins) are "neutral": their time goes to whoever called them.
+LAYERS = {
+    "flask": "framework",
+    "werkzeug": "framework",
+    "django": "framework",
+    "wtforms": "framework",
+    "flask_login": "middleware",
+    "flask_wtf": "middleware",
+    "django.middleware": "middleware",
+    "django.contrib.sessions.middleware": "middleware",
+    "django.contrib.auth.middleware": "middleware",
+    "django.contrib.messages.middleware": "middleware",
+    "whitenoise": "middleware",
+    "axes": "middleware",
+    "items.security": "middleware",
+    "items.errors": "middleware",
+    "sqlalchemy": "orm",
+    "flask_sqlalchemy": "orm",
+    "django.db": "orm",
+    "django.db.backends.sqlite3": "driver",
+    "sqlite3": "driver",
+    "json": "json",
+    "flask.json": "json",
+    "jinja2": "templates",
+    "markupsafe": "templates",
+    "flask.templating": "templates",
+    "django.template": "templates",
+    "django.templatetags": "templates",
+    "items": "project",
+    "wsgi": "project",
+    "config": "project",
+    "baseline": "project",
+}
+LAYER_NAMES = ("framework", "middleware", "orm", "driver", "json", "templates", "project", "other")
+HARNESS = "harness"
 
 
 class Client:
-    """Calls a WSGI callable the way Gunicorn would, with a fresh environ for every request."""
+    """Calls a WSGI callable as a server would, with a fresh environ for every request."""
 
     def __init__(self, app, api_token):
         self.app = app
@@ -108,15 +150,8 @@ class Client:
                 result.close()
         return int(statuses[0].split()[0]), content
 
-    def create_item(self, name):
-        """POST one item and return its id."""
-        status, content = self.call("POST", "/api/items", {"name": name, "quantity": 1})
-        if status != 201:
-            raise RuntimeError(f"POST /api/items answered {status}: {content[:200]!r}")
-        return json.loads(content)["id"]
-
     def request(self, endpoint, item_id):
-        """One request to a benchmark endpoint; POST makes a new item each time."""
+        """One request to an endpoint; a POST makes a new item each time."""
         method, target = endpoint.split(" ", 1)
         if method == "POST":
             self.created += 1
@@ -125,17 +160,15 @@ class Client:
 
 
 def time_endpoint(client, endpoint, item_id, rounds, round_s):
-    """Microseconds per request: the best round, and the median and worst for the spread."""
+    """Microseconds per request: the best round, and the median round for the spread."""
     for _ in range(20):
         status, content = client.request(endpoint, item_id)
         if not 200 <= status < 300:
             raise RuntimeError(f"{endpoint} answered {status}: {content[:200]!r}")
     started = time.perf_counter()
-    calls = 20
-    for _ in range(calls):
+    for _ in range(20):
         client.request(endpoint, item_id)
-    per_call = (time.perf_counter() - started) / calls
-    calls = max(20, int(round_s / per_call))
+    calls = max(20, int(round_s / ((time.perf_counter() - started) / 20)))
     timings = []
     for _ in range(rounds):
         gc.collect()
@@ -143,66 +176,103 @@ def time_endpoint(client, endpoint, item_id, rounds, round_s):
         for _ in range(calls):
             client.request(endpoint, item_id)
         timings.append((time.perf_counter() - started) / calls * 1e6)
-    return {
-        "us": round(min(timings), 1),
-        "median_us": round(statistics.median(timings), 1),
-        "max_us": round(max(timings), 1),
-        "calls_per_round": calls,
-    }
+    timings.sort()
+    return {"us": round(timings[0], 1), "median_us": round(timings[len(timings) // 2], 1)}
 
 
-def where_time_goes(client, endpoint, item_id, calls=300):
-    """cProfile many requests; return the share of own time per library, and the top functions."""
+def module_of(filename):
+    """The dotted module name of a source file, or None for the harness."""
+    path = Path(filename).resolve()
+    if path == Path(__file__).resolve():
+        return None
+    if "site-packages" in path.parts:
+        parts = path.parts[path.parts.index("site-packages") + 1 :]
+    elif path.is_relative_to(STDLIB):
+        parts = path.relative_to(STDLIB).parts
+    elif path.is_relative_to(Path.cwd()):
+        parts = path.relative_to(Path.cwd()).parts
+    else:
+        return ""
+    return ".".join(parts).removesuffix(".py").removesuffix(".__init__")
+
+
+def layer_of(function):
+    """A profiled function's layer, HARNESS, or None when its time belongs to its caller."""
+    filename, _, name = function
+    if filename == "~":  # a C built-in: the driver's and json's C parts have layers
+        return "driver" if "sqlite3" in name else "json" if "_json" in name else None
+    module = module_of(filename)
+    if module is None:
+        return HARNESS
+    prefixes = [prefix for prefix in LAYERS if module == prefix or module.startswith(prefix + ".")]
+    return LAYERS[max(prefixes, key=len)] if prefixes else None
+
+
+def attribute(stats):
+    """Each layer's share of the profiled time: own time by layer, neutral time up to callers."""
+    shares = dict.fromkeys((*LAYER_NAMES, HARNESS), 0.0)
+    resolved = {}
+
+    def resolve(function, seen):
+        """How a neutral function's time splits between layers, by its callers' time."""
+        if function in resolved:
+            return resolved[function]
+        layer = layer_of(function)
+        if layer is not None:
+            return {layer: 1.0}
+        callers = stats[function][4] if function in stats else {}
+        total = sum(timing[3] for timing in callers.values())
+        if function in seen or not total:
+            return {"other": 1.0}
+        split = {}
+        for caller, timing in callers.items():
+            for name, part in resolve(caller, seen | {function}).items():
+                split[name] = split.get(name, 0) + part * timing[3] / total
+        resolved[function] = split
+        return split
+
+    for function, (_, _, own, _, _) in stats.items():
+        for name, part in resolve(function, frozenset()).items():
+            shares[name] += own * part
+    shares.pop(HARNESS)
+    total = sum(shares.values())
+    return {name: round(share / total, 3) for name, share in shares.items()}
+
+
+def profile_endpoint(client, endpoint, item_id, calls=300):
+    """cProfile many requests to an endpoint; each layer's share of their time."""
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(calls):
         client.request(endpoint, item_id)
     profiler.disable()
-    stats = pstats.Stats(profiler).stats
-    total = sum(entry[2] for entry in stats.values())
-    by_library, functions = {}, []
-    for (filename, line, function), (_, _, own, _, _) in stats.items():
-        library = library_of(filename, function)
-        by_library[library] = by_library.get(library, 0) + own
-        functions.append((own, f"{library}: {function} ({Path(filename).name}:{line})"))
-    shares = sorted(((own / total, name) for name, own in by_library.items()), reverse=True)
-    top = [(own / total, name) for own, name in sorted(functions, reverse=True)[:8]]
-    return {"us_per_request": round(total / calls * 1e6, 1), "libraries": shares, "top": top}
+    return attribute(pstats.Stats(profiler).stats)
 
 
-def library_of(filename, function):
-    """Which package a profiled function belongs to: site-packages name, the app, or stdlib."""
-    if filename == "~":  # built-in C functions
-        return "sqlite3 (C)" if "sqlite3" in function else "builtins (C)"
-    path = Path(filename)
-    if path == Path(__file__).resolve():
-        return "bench harness"
-    if "site-packages" in path.parts:
-        return path.parts[path.parts.index("site-packages") + 1].removesuffix(".py")
-    if str(path).startswith(os.getcwd()):
-        return "app's own code"
-    return f"stdlib {path.stem}" if path.stem != "__init__" else f"stdlib {path.parent.name}"
-
-
-def child(name, rounds, round_s, profile):
-    """In the target's subprocess: seed, time every endpoint, print the results as JSON."""
-    module_name, attribute = TARGETS[name]["callable"]
+def child(name, rounds, round_s):
+    """In the target's subprocess: seed, time and profile every endpoint, print JSON."""
+    module_name, attribute_name = TARGETS[name]["callable"]
     sys.path.insert(0, os.getcwd())
-    app = getattr(importlib.import_module(module_name), attribute)
+    app = getattr(importlib.import_module(module_name), attribute_name)
     client = Client(app, os.environ["API_TOKEN"])
     endpoints, item_id = (DATA,), 0
     if name != "baseline":
-        ids = [client.create_item(f"Benchmark item {number:03d}") for number in range(ITEM_COUNT)]
+        ids = []
+        for number in range(ITEM_COUNT):
+            body = {"name": f"Benchmark item {number:03d}", "quantity": number}
+            status, content = client.call("POST", "/api/items", body)
+            if status != 201:
+                raise RuntimeError(f"POST /api/items answered {status}: {content[:200]!r}")
+            ids.append(json.loads(content)["id"])
         endpoints, item_id = ENDPOINTS, ids[len(ids) // 2]
-    results = {"timings": {}, "profiles": {}}
+    results = {}
     for endpoint in endpoints:
-        results["timings"][endpoint] = time_endpoint(client, endpoint, item_id, rounds, round_s)
-        if profile:
-            results["profiles"][endpoint] = where_time_goes(client, endpoint, item_id)
+        results[endpoint] = time_endpoint(client, endpoint, item_id, rounds, round_s)
+        results[endpoint]["layers"] = profile_endpoint(client, endpoint, item_id)
     print(json.dumps(results))
 
 
-def run_target(name, rounds, round_s, profile):
+def run_target(name, rounds, round_s):
     """Prepare a fresh database for a target and measure it in a subprocess of its own."""
     folder = TARGETS[name]["folder"]
     with tempfile.TemporaryDirectory(prefix=f"micro-{name}-") as workdir:
@@ -212,11 +282,11 @@ def run_target(name, rounds, round_s, profile):
             "SECRET_KEY": secrets.token_urlsafe(32),
             "API_TOKEN": secrets.token_urlsafe(16),
             "DATABASE_URL": f"sqlite:///{workdir}/db.sqlite3",
+            "STATIC_ROOT": f"{workdir}/static",
         }
         for command in TARGETS[name]["prepare"]:
             subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)  # noqa: S603
-        command = [PYTHON, __file__, "--child", name, "--rounds", str(rounds)]
-        command += ["--round-seconds", str(round_s)] + (["--profile"] if profile else [])
+        command = [PYTHON, __file__, "--child", name, str(rounds), str(round_s)]
         output = subprocess.run(  # noqa: S603 - this very script
             command, cwd=folder, env=env, check=True, capture_output=True, text=True
         ).stdout
@@ -224,72 +294,49 @@ def run_target(name, rounds, round_s, profile):
 
 
 def print_table(results):
-    """Microseconds per request, one column per target, then the ratios."""
-    print(f"\n{'endpoint':<26}" + "".join(f"{name + ' µs':>14}" for name in results))
+    """Microseconds per request and each layer's share, per endpoint and twin; then ratios."""
+    print(f"\n{'endpoint':<24}{'target':<9}{'µs':>7}" + "".join(f"{n[:6]:>7}" for n in LAYER_NAMES))
     for endpoint in ENDPOINTS:
-        cells = [result["timings"].get(endpoint, {}).get("us") for result in results.values()]
-        print(f"{endpoint:<26}" + "".join(f"{cell or '':>14}" for cell in cells))
+        for number, (name, result) in enumerate(results.items()):
+            if endpoint in result:
+                row = result[endpoint]
+                label = endpoint if number == 0 or name == "flask" else ""
+                shares = "".join(f"{row['layers'][layer]:>7.0%}" for layer in LAYER_NAMES)
+                print(f"{label:<24}{name:<9}{row['us']:>7.0f}{shares}")
     print("\nratios of time per request (lower is faster)")
     for endpoint in ENDPOINTS:
-        timing = {name: result["timings"].get(endpoint) for name, result in results.items()}
+        us = {name: row[endpoint]["us"] for name, row in results.items() if endpoint in row}
         pairs = [("flask", "django"), ("flask", "baseline"), ("django", "baseline")]
-        text = "   ".join(
-            f"{a}/{b} {timing[a]['us'] / timing[b]['us']:.2f}"
-            for a, b in pairs
-            if timing.get(a) and timing.get(b)
-        )
-        print(f"  {endpoint:<26}{text}")
-
-
-def print_profiles(results):
-    """Where each target spends a request's time, endpoint by endpoint."""
-    for endpoint in ENDPOINTS:
-        print(f"\nwhere the time goes: {endpoint} (cProfile, own time; profiling slows it down)")
-        for name, result in results.items():
-            profile = result["profiles"].get(endpoint)
-            if not profile:
-                continue
-            shares = ", ".join(f"{name} {share:.0%}" for share, name in profile["libraries"][:7])
-            print(f"  {name:<7}{profile['us_per_request']:>8.0f} µs profiled: {shares}")
-            for share, name in profile["top"][:5]:
-                print(f"  {'':<17}{share:>4.0%}  {name}")
+        text = "   ".join(f"{a}/{b} {us[a] / us[b]:.2f}" for a, b in pairs if a in us and b in us)
+        print(f"  {endpoint:<24}{text}")
 
 
 def main():
-    """Measure both twins and the baseline (or be the child process that measures one)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", action="store_true", help="also show where the time goes")
-    parser.add_argument("--child", choices=TARGETS, help=argparse.SUPPRESS)
-    parser.add_argument("--rounds", type=int, default=int(os.environ.get("MICRO_ROUNDS", 7)))
-    parser.add_argument(
-        "--round-seconds", type=float, default=float(os.environ.get("MICRO_ROUND_S", 0.3))
-    )
-    args = parser.parse_args()
-    if args.child:
-        child(args.child, args.rounds, args.round_seconds, args.profile)
+    """Measure the baseline and both twins (or be the child process that measures one)."""
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
         return 0
+    rounds = int(os.environ.get("MICRO_ROUNDS", "7"))
+    round_s = float(os.environ.get("MICRO_ROUND_S", "0.3"))
+    names = sys.argv[1:] or list(TARGETS)
     results = {}
-    for name in TARGETS:
-        if name != "baseline" and not (TARGETS[name]["folder"] / "serve.sh").exists():
-            print(f"make bench-micro: skipping {name}: the twin is not there yet")
-            continue
+    for name in names:
         print(f"make bench-micro: measuring {name}", flush=True)
         try:
-            results[name] = run_target(name, args.rounds, args.round_seconds, args.profile)
+            results[name] = run_target(name, rounds, round_s)
         except subprocess.CalledProcessError as error:
             sys.stderr.write(f"make bench-micro: {name} failed:\n{error.stderr}\n")
             return 1
     print_table(results)
-    python = sys.version.split()[0]
-    print(f"\nbest of {args.rounds} rounds of ~{args.round_seconds} s each; Python {python}")
-    load = os.getloadavg()[0]
-    if load > 1:
-        print(f"note: the machine was busy (load average {load:.1f}): compare with care")
-    if args.profile:
-        print_profiles(results)
+    print(f"\nbest of {rounds} rounds of ~{round_s} s each; Python {sys.version.split()[0]}")
+    if os.getloadavg()[0] > 1:
+        print(f"note: the machine was busy (load average {os.getloadavg()[0]:.1f})")
+    if len(results) < len(TARGETS):
+        return 0
     RESULTS.mkdir(exist_ok=True)
-    timings = {name: result["timings"] for name, result in results.items()}
-    (RESULTS / "micro.json").write_text(json.dumps(timings, indent=2) + "\n")
+    (RESULTS / "micro.json").write_text(json.dumps(results, indent=2) + "\n")
+    draw_micro_chart(results, ENDPOINTS[1:], LAYER_NAMES, RESULTS / "micro.png")
+    print("wrote bench/results/micro.json and micro.png")
     return 0
 
 
