@@ -64,10 +64,16 @@ ENDPOINTS = (
     # Last, so that every GET above runs on exactly the 100 seeded items.
     "POST /api/items",
 )
-# A module's layer: the longest dotted prefix listed here. Modules that match none (the standard
-# library, C built-ins) are "neutral": their time goes to whoever called them.
+# A function's layer: "module:function" if listed, else the longest dotted prefix of its module
+# listed here. Modules that match none (the standard library, C built-ins) are "neutral": their
+# time goes to whoever called them. The loops that run Flask's hooks and Django's middleware are
+# middleware, like the hooks and middleware themselves.
 LAYERS = {
     "flask": "framework",
+    "flask.app:preprocess_request": "middleware",
+    "flask.app:process_response": "middleware",
+    "django.utils.deprecation": "middleware",
+    "django.core.handlers.exception": "middleware",
     "werkzeug": "framework",
     "django": "framework",
     "wtforms": "framework",
@@ -93,6 +99,11 @@ LAYERS = {
     "flask.templating": "templates",
     "django.template": "templates",
     "django.templatetags": "templates",
+    # Escaping and number formatting for templates (Jinja's are in markupsafe and jinja2).
+    "django.utils.html": "templates",
+    "django.utils.safestring": "templates",
+    "django.utils.formats": "templates",
+    "django.utils.numberformat": "templates",
     "items": "project",
     "wsgi": "project",
     "config": "project",
@@ -200,10 +211,12 @@ def layer_of(function):
     """A profiled function's layer, HARNESS, or None when its time belongs to its caller."""
     filename, _, name = function
     if filename == "~":  # a C built-in: the driver's and json's C parts have layers
-        return "driver" if "sqlite3" in name else "json" if "_json" in name else None
+        return "driver" if "sqlite" in name.lower() else "json" if "_json" in name else None
     module = module_of(filename)
     if module is None:
         return HARNESS
+    if f"{module}:{name}" in LAYERS:
+        return LAYERS[f"{module}:{name}"]
     prefixes = [prefix for prefix in LAYERS if module == prefix or module.startswith(prefix + ".")]
     return LAYERS[max(prefixes, key=len)] if prefixes else None
 
@@ -335,7 +348,7 @@ def main():
         return 0
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "micro.json").write_text(json.dumps(results, indent=2) + "\n")
-    draw_micro_chart(results, ENDPOINTS[1:], LAYER_NAMES, RESULTS / "micro.png")
+    draw_micro_chart(results, ENDPOINTS, LAYER_NAMES, RESULTS / "micro.png")
     print("wrote bench/results/micro.json and micro.png")
     return 0
 
