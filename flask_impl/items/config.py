@@ -48,7 +48,6 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url(instance_path)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.MAX_CONTENT_LENGTH = 1024 * 1024
-
         # HTTPS=1: served over TLS by one proxy in front, the only way in (items/security.py).
         self.HTTPS = os.environ.get("HTTPS", "0") == "1"
         # HSTS for a year, subdomains included, not preloaded (Django: SECURE_HSTS_*).

@@ -97,8 +97,7 @@ class ItemListView(MethodView):
         """Create an item: 201 with Location."""
         item = validate_item(read_json_object(request), partial=False)
         save_item(item)
-        location = url_for("items.item_detail", item_id=item.id)
-        return item.to_dict(), 201, {"Location": location}
+        return item.to_dict(), 201, {"Location": url_for("items.item_detail", item_id=item.id)}
 
 
 class ItemDetailView(MethodView):
