@@ -68,3 +68,10 @@ def test_unsupported_methods_on_the_home_page_get_an_html_405_with_allow(api, me
 def without_date(headers) -> dict:
     """Response headers minus Date, which may tick between two requests."""
     return {name.lower(): value for name, value in headers.items() if name.lower() != "date"}
+
+
+def test_options_on_an_id_no_item_has_is_the_404_envelope_as_get(api, item):
+    path = ITEM_PATH.format(id=item["id"])
+    assert api.request("DELETE", path).status_code == 204
+    for target in (path, ITEM_PATH.format(id=UNKNOWN_ID)):
+        assert_error(api.request("OPTIONS", target, authorization=None), 404, "not_found")

@@ -76,6 +76,11 @@ def read_json_object(request):
     return payload
 
 
+def is_json_integer(value):
+    """A number with no fractional part, as JSON Schema's integer: 3 and 3.0, not True or 3.5."""
+    return type(value) is int or (type(value) is float and value.is_integer())
+
+
 def is_valid_unicode(text):
     """Tell whether a string can be stored, i.e. has no lone surrogate."""
     try:
@@ -96,7 +101,7 @@ def check_item_types(payload, *, partial):
             errors[key] = ["Unknown field."]
         elif value is None:
             errors[key] = ["This field may not be null."]
-        elif expected_type is int and type(value) is not int:
+        elif expected_type is int and not is_json_integer(value):
             errors[key] = ["Must be a JSON integer."]
         elif expected_type is str and not isinstance(value, str):
             errors[key] = ["Must be a JSON string."]
@@ -117,7 +122,8 @@ def validate_item(payload, *, partial, item=None):
         payload = {name: Item._meta.get_field(name).get_default() for name in ITEM_FIELDS} | payload
     for name, value in payload.items():
         if name in ITEM_FIELDS and name not in errors:
-            setattr(item, name, value)
+            # Each value as its field's type: 3.0 becomes 3.
+            setattr(item, name, ITEM_FIELDS[name](value))
     try:
         # Django: the rules are the model's field validators (Flask: ItemForm). Uniqueness is the
         # database's job (the 409), and the CHECK constraint repeats the quantity validators, so

@@ -142,6 +142,11 @@ class ItemDetailView(BaseView):
         """One item."""
         return JsonResponse(get_object_or_404(Item, id=item_id).to_dict())
 
+    def options(self, request, item_id):
+        """The methods of an item that exists; else 404."""
+        get_object_or_404(Item, id=item_id)
+        return super().options(request, item_id)
+
     def change(self, request, item_id, *, partial):
         """PUT and PATCH: body checks, then 404, 422, 409."""
         payload = read_json_object(request)

@@ -71,6 +71,11 @@ def read_json_object(request):
     return payload
 
 
+def is_json_integer(value):
+    """A number with no fractional part, as JSON Schema's integer: 3 and 3.0, not True or 3.5."""
+    return type(value) is int or (type(value) is float and value.is_integer())
+
+
 def is_valid_unicode(text):
     """Tell whether a string can be stored, i.e. has no lone surrogate."""
     try:
@@ -91,7 +96,7 @@ def check_item_types(payload, *, partial):
             errors[key] = ["Unknown field."]
         elif value is None:
             errors[key] = ["This field may not be null."]
-        elif expected_type is int and type(value) is not int:
+        elif expected_type is int and not is_json_integer(value):
             errors[key] = ["Must be a JSON integer."]
         elif expected_type is str and not isinstance(value, str):
             errors[key] = ["Must be a JSON string."]
@@ -110,7 +115,10 @@ def validate_item(payload, *, partial, item=None):
     # A partial update is judged as the whole item it would make; a full one starts from the
     # model's defaults, so that the fields left out go back to them.
     start = ItemForm(obj=item).data if partial else Item.defaults()
-    well_typed = {key: value for key, value in payload.items() if key not in errors}
+    # Each value as its field's type: 3.0 becomes 3.
+    well_typed = {
+        key: ITEM_FIELDS[key](value) for key, value in payload.items() if key not in errors
+    }
     form = ItemForm(data=start | well_typed)
     form.validate()
     for field, messages in form.errors.items():

@@ -32,10 +32,7 @@ def no_nul_character(form, field):
 
 
 class ItemForm(Form):
-    """The item's fields that a client sets, and their rules; the defaults are the model's.
-
-    Django: the same rules are validators on the model's fields, run by full_clean().
-    """
+    """The item's fields a client sets, and their rules (Django: validators on the model)."""
 
     name = StringField(
         "Name",
@@ -49,10 +46,7 @@ class ItemForm(Form):
 
 
 class LoginForm(FlaskForm):
-    """The admin's login: username and password, and Flask-WTF's csrf_token.
-
-    Django: the admin's AdminAuthenticationForm, with its csrfmiddlewaretoken.
-    """
+    """The admin's login, with Flask-WTF's csrf_token (Django: AdminAuthenticationForm)."""
 
     # No NUL: the name goes into a query, and PostgreSQL cannot compare a NUL (Django's form
     # fields refuse it too).

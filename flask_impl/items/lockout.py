@@ -1,7 +1,4 @@
-"""Failed admin logins: 5 of one username from one address lock that pair out for 15 minutes.
-
-Counted in the database, for every worker. Django: django-axes, set up in settings.py (AXES_*).
-"""
+"""Failed admin logins, counted in the database for every worker (Django: django-axes)."""
 
 from datetime import datetime, timedelta
 
@@ -13,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import db, utc_now
 
+# 5 failures of one username from one address lock that pair out for 15 minutes (AXES_*).
 FAILURE_LIMIT = 5
 COOL_OFF = timedelta(minutes=15)
 LOCKED_OUT = "Too many failed logins for this username from your address. Try again in 15 minutes."

@@ -81,10 +81,7 @@ class Item(db.Model):
 
 
 class User(UserMixin, db.Model):
-    """Someone who can log in; the admin lets in active users with is_admin.
-
-    Django: the built-in django.contrib.auth User, whose is_staff is this is_admin.
-    """
+    """Someone who can log in (Django: django.contrib.auth's User; is_staff is is_admin)."""
 
     # Django's auth_user table name and column sizes, so the two schemas read alike.
     __tablename__ = "auth_user"

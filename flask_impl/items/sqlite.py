@@ -1,7 +1,4 @@
-"""SQLite for several worker processes: WAL, a busy timeout, and writes that lock up front.
-
-Django: settings.py's DATABASES OPTIONS (init_command, timeout, transaction_mode) do the same.
-"""
+"""SQLite for several workers: WAL, a busy timeout, writes that lock up front (Django: OPTIONS)."""
 
 from flask import has_request_context, request
 from sqlalchemy import event

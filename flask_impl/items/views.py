@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import yaml
-from flask import Blueprint, make_response, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
 from flask.views import MethodView
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -106,6 +106,11 @@ class ItemDetailView(MethodView):
     def get(self, item_id):
         """One item."""
         return db.get_or_404(Item, item_id).to_dict()
+
+    def options(self, item_id):
+        """The methods of an item that exists, as Flask's automatic OPTIONS lists them; else 404."""
+        db.get_or_404(Item, item_id)
+        return current_app.make_default_options_response()
 
     def change(self, item_id, *, partial):
         """PUT and PATCH: body checks, then 404, 422, 409."""
