@@ -20,9 +20,8 @@ DJANGO := cd django_impl && DEBUG=$${DEBUG:-1} $(PY) manage.py
 # other packages (pytest-django, for the twins' own tests; anyio): they cost each process ~1 s.
 CONTRACT := $(BIN)/pytest -n auto -p no:schemathesis -p no:hypothesispytest -p no:django \
 	-p no:anyio contract_tests workshop
-# Run two commands side by side; when one stops (or on Ctrl-C), stop the other too.
-BOTH = trap 'kill $$(jobs -p) 2>/dev/null' INT TERM; ($(1)) & ($(2)) & \
-	wait -n; status=$$?; kill $$(jobs -p) 2>/dev/null; wait; exit $$status
+# Both twins side by side, output prefixed; when one stops (or on Ctrl-C), both stop (tools/both.py).
+BOTH = $(PY) -m tools.both flask $(FLASK_PORT) "$(1)" django $(DJANGO_PORT) "$(2)"
 
 .PHONY: help setup migrate seed admin run serve test test-units test-both test-flask test-django \
 	test-postgres test-fuzz test-faults test-deploy test-browser test-workshop screenshots \
@@ -58,14 +57,12 @@ run: seed  ## both twins with auto-reload: Flask on :5000, Django on :8000
 	@echo "Admin login: admin / $(DEV_ADMIN_PASSWORD)"
 	@echo "API token for writes: $(DEV_API_TOKEN)   (Authorization: Bearer $(DEV_API_TOKEN))"
 	@export DEBUG=1 API_TOKEN=$(DEV_API_TOKEN); $(call BOTH,\
-		$(FLASK) run --debug --port $(FLASK_PORT),\
-		$(DJANGO) runserver $(DJANGO_PORT))
+		$(FLASK) run --debug --port $(FLASK_PORT),$(DJANGO) runserver $(DJANGO_PORT))
 
 serve: setup  ## both twins under Gunicorn with DEBUG=0 (needs SECRET_KEY; API_TOKEN for writes)
 	@[ -n "$$SECRET_KEY" ] || { echo "make serve: SECRET_KEY is not set; export a long random value first." >&2; exit 1; }
 	@export DEBUG=0 PATH="$(BIN):$$PATH"; $(call BOTH,\
-		GUNICORN_BIND=127.0.0.1:$(FLASK_PORT) flask_impl/serve.sh,\
-		GUNICORN_BIND=127.0.0.1:$(DJANGO_PORT) django_impl/serve.sh)
+		GUNICORN_BIND=127.0.0.1:$(FLASK_PORT) flask_impl/serve.sh,GUNICORN_BIND=127.0.0.1:$(DJANGO_PORT) django_impl/serve.sh)
 
 test: lint test-units  ## lint, both twins' unit tests, the whole contract suite on both (slow tests too)
 	$(CONTRACT)

@@ -1,0 +1,81 @@
+"""Run both twins side by side for `make run` and `make serve`, on macOS's bash 3.2 too.
+
+    python -m tools.both NAME PORT COMMAND NAME PORT COMMAND
+
+Each COMMAND runs in a shell of its own, its output prefixed with its NAME. A port already in use
+is refused up front, in one line naming its variable. When one twin stops, or on Ctrl-C, both are
+stopped, and nothing is left listening.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+PORT_IN_USE = "port {port} is in use{why}: free it, or choose another, e.g. {name}_PORT={other}"
+# macOS's AirPlay receiver listens on 5000 unless it is switched off in the system settings.
+AIRPLAY = " (on macOS, by the AirPlay receiver?)"
+
+
+def port_in_use(port):
+    """Whether something on this machine already listens on the port."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def relay(name, stream):
+    """Print every line of a twin's output, prefixed with its name."""
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(f"{name:<6} | {line.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def stop(process):
+    """End a twin's whole process group: TERM, then KILL if it lingers."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def main(arguments):
+    """Start both commands, relay their output, stop both when one ends or on Ctrl-C."""
+    twins = [arguments[index : index + 3] for index in range(0, len(arguments), 3)]
+    for name, port, _ in twins:
+        if port_in_use(int(port)):
+            why = AIRPLAY if port == "5000" else ""
+            sys.exit(PORT_IN_USE.format(port=port, why=why, name=name.upper(), other=int(port) + 1))
+    processes = []
+    # Ctrl-C or a TERM ends the wait below (even where a shell started this with SIGINT ignored);
+    # the twins run in sessions of their own, so stop() ends each once, without their tracebacks.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        for name, _, command in twins:
+            process = subprocess.Popen(  # noqa: S602 - the Makefile's own commands
+                command,
+                shell=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            processes.append(process)
+            threading.Thread(target=relay, args=(name, process.stdout), daemon=True).start()
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.2)
+        return next(process.returncode for process in processes if process.poll() is not None)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in processes:
+            stop(process)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,95 @@
+"""tools/both.py, which `make run` and `make serve` start both twins with: stop, refuse, relay."""
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port():
+    """A port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening(port):
+    """Whether something listens on the port."""
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def server(port):
+    """A shell command that serves HTTP on the port, as a twin's development server would."""
+    return f"{sys.executable} -u -m http.server --bind 127.0.0.1 {port}"
+
+
+def start(*twins):
+    """tools.both with (name, port, command) triples, its output captured."""
+    arguments = [str(part) for twin in twins for part in twin]
+    return subprocess.Popen(  # noqa: S603 - this repository's tool
+        [sys.executable, "-m", "tools.both", *arguments],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition, seconds=15):
+    """Wait until condition() is true; fail with its name if it never is."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {condition.__name__}"
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def ports():
+    """Two free ports, for the two twins."""
+    return free_port(), free_port()
+
+
+def test_ctrl_c_stops_both_quietly_and_nothing_is_left_listening(ports):
+    flask_port, django_port = ports
+    runner = start(
+        ("flask", flask_port, server(flask_port)), ("django", django_port, server(django_port))
+    )
+
+    def both_listen():
+        return all(listening(port) for port in ports)
+
+    wait_for(both_listen)
+    runner.send_signal(signal.SIGINT)
+    output, errors = runner.communicate(timeout=20)
+    assert runner.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert not any(listening(port) for port in ports)
+    assert {line.split("|")[0].strip() for line in output.splitlines()} <= {"flask", "django"}
+
+
+def test_when_one_twin_stops_the_other_is_stopped_with_its_status(ports):
+    flask_port, django_port = ports
+    runner = start(("flask", flask_port, "exit 3"), ("django", django_port, server(django_port)))
+    runner.communicate(timeout=20)
+    assert runner.returncode == 3
+    assert not listening(django_port)
+
+
+def test_a_port_in_use_is_one_line_naming_its_variable(ports):
+    flask_port, django_port = ports
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", flask_port))
+        taken.listen()
+        runner = start(("flask", flask_port, "true"), ("django", django_port, "true"))
+        _, errors = runner.communicate(timeout=20)
+    assert runner.returncode == 1
+    assert errors.strip() == (
+        f"port {flask_port} is in use: free it, or choose another, e.g. FLASK_PORT={flask_port + 1}"
+    )
