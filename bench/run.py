@@ -10,12 +10,12 @@ Settings (environment): BENCH_DURATION seconds per run (5), BENCH_WARMUP seconds
 BENCH_REPEATS (3), BENCH_CONNECTIONS (16). Writes bench/results/latest.json and latest.png.
 """
 
+import functools
 import importlib.metadata
 import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,6 +31,7 @@ from chart import draw_chart  # noqa: E402
 
 # The contract suite's launcher of the twins (serve.sh, fresh SQLite, free port, API token).
 from contract_tests.servers import Flavour, Server, die_with_parent, free_port  # noqa: E402
+from tools.both import stop as stop_group  # noqa: E402
 
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -104,16 +105,7 @@ def start_bare(name, command, *, cwd, env, log_path, stoppers):
             preexec_fn=die_with_parent,
         )
 
-    def stop():
-        """TERM the whole process group, then KILL it if it lingers."""
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=25)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
+    stop = functools.partial(stop_group, process)
     stoppers.append(stop)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -34,11 +34,11 @@ def relay(name, stream):
 
 
 def stop(process):
-    """End a twin's whole process group: TERM, then KILL if it lingers."""
+    """End a process's whole group: TERM, then KILL if it outlasts Gunicorn's graceful stop."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=25)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
