@@ -105,7 +105,7 @@ def start_bare(name, command, *, cwd, env, log_path, stoppers):
             preexec_fn=die_with_parent,
         )
 
-    stop = functools.partial(stop_group, process)
+    stop = functools.partial(stop_group, process, port)
     stoppers.append(stop)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -7,6 +7,7 @@ is refused up front, in one line naming its variable. When one twin stops, or on
 stopped, and nothing is left listening.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -33,15 +34,19 @@ def relay(name, stream):
         sys.stdout.flush()
 
 
-def stop(process):
+def stop(process, port):
     """End a process's whole group: TERM, then KILL if it outlasts Gunicorn's graceful stop."""
-    if process.poll() is None:
+    with contextlib.suppress(ProcessLookupError):  # a group that has ended already
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    # The shell heading the group may end before the server it started: watch the port too.
+    deadline = time.monotonic() + 25
+    while process.poll() is None or port_in_use(port):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    process.wait()
 
 
 def main(arguments):
@@ -73,8 +78,8 @@ def main(arguments):
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in processes:
-            stop(process)
+        for process, (_, port, _) in zip(processes, twins, strict=False):  # those started
+            stop(process, int(port))
 
 
 if __name__ == "__main__":
