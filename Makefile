@@ -2,9 +2,16 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# The interpreter .venv is made with (3.11 to 3.14): PYTHON=python3.13 make setup, after make clean.
+PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 PY := $(BIN)/python
+PIP := $(BIN)/pip install --disable-pip-version-check
+BROWSER_TOOLS := $(VENV)/installed/browser_tests/requirements.txt
+FUZZ_TOOLS := $(VENV)/installed/contract_tests/requirements-fuzz.txt
+DEPLOY_TOOLS := $(VENV)/installed/deploy_tests/requirements.txt
+BENCH_TOOLS := $(VENV)/installed/bench/requirements.txt
 FLASK_PORT ?= 5000
 DJANGO_PORT ?= 8000
 # The PostgreSQL server the PostgreSQL runs create their databases on (and drop them from).
@@ -23,24 +30,41 @@ CONTRACT := $(BIN)/pytest -n auto -p no:schemathesis -p no:hypothesispytest -p n
 # Both twins side by side, output prefixed; when one stops (or on Ctrl-C), both stop (tools/both.py).
 BOTH = $(PY) -m tools.both flask $(FLASK_PORT) "$(1)" django $(DJANGO_PORT) "$(2)"
 
-.PHONY: help setup migrate seed admin run serve test test-units test-both test-flask test-django \
+.PHONY: help setup migrate migrations seed admin run serve test test-units test-make test-both test-flask test-django \
 	test-postgres test-fuzz test-faults test-deploy test-browser test-workshop screenshots \
 	bench bench-micro bench-servers compare compare-html lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.installed  ## create .venv and install everything (idempotent)
+setup: $(VENV)/.installed  ## create .venv with what running and testing the twins needs (idempotent)
+# A setup that stopped half-way leaves .venv without its stamp: the next one starts from nothing.
 $(VENV)/.installed: requirements-dev.txt flask_impl/requirements.txt django_impl/requirements.txt \
-		contract_tests/requirements.txt bench/requirements.txt
-	python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+		contract_tests/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make setup: the twins need Python 3.11 to 3.14, and $(PYTHON) is %d.%d; choose one with PYTHON=python3.13 make setup" % sys.version_info[:2])'
+	@[ -f $@ ] || rm -rf $(VENV)
+	@echo "make setup: .venv with $$($(PYTHON) --version), the twins and their tests (about 40 MB to download)"
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements-dev.txt || { rm -rf $(VENV); echo "make setup failed; $(VENV) removed, so the next try starts afresh" >&2; exit 1; }
+	@touch $@
+
+# Heavier tools, installed by the targets that use them on first use (again when the file changes):
+# the browser driver, the fuzzers, the compose validators, plotting and a second server.
+$(VENV)/installed/%: % | $(VENV)/.installed
+	@echo "make: installing $< into .venv (first use only)"
+	$(PIP) -r $<
+	@mkdir -p $(@D) && touch $@
 
 migrate: setup  ## apply both twins' migrations (to DATABASE_URL, else the development databases)
 	$(FLASK) db upgrade
 	$(DJANGO) migrate --noinput
+
+# The exercises' model changes become migrations; with none, nothing is written. Flask's revision is
+# numbered after the last one, as Django numbers its own.
+migrations: migrate  ## both twins' migration generators, after a model change (NAME=item_price)
+	$(FLASK) db migrate --rev-id $$(printf %04d $$(($$(ls migrations/versions/*.py | wc -l) + 1))) \
+		-m "$(or $(NAME),model change)"
+	$(DJANGO) makemigrations items $(if $(NAME),--name "$(NAME)")
 
 seed: migrate  ## load seed/items.json into both twins (idempotent)
 	$(FLASK) seed
@@ -64,13 +88,16 @@ serve: setup  ## both twins under Gunicorn with DEBUG=0 (needs SECRET_KEY; API_T
 	@export DEBUG=0 PATH="$(BIN):$$PATH"; $(call BOTH,\
 		GUNICORN_BIND=127.0.0.1:$(FLASK_PORT) flask_impl/serve.sh,GUNICORN_BIND=127.0.0.1:$(DJANGO_PORT) django_impl/serve.sh)
 
-test: lint test-units  ## lint, both twins' unit tests, the whole contract suite on both (slow tests too)
+test: lint test-units test-make  ## lint, unit tests, the Makefile's targets, the whole contract suite on both
 	$(CONTRACT)
 
 test-units: setup  ## each twin's own unit tests, and the concept map's (tools/)
 	cd flask_impl && $(BIN)/pytest
 	cd django_impl && $(BIN)/pytest
 	$(BIN)/pytest tools
+
+test-make: setup  ## setup, migrations and run, run for real in copies of the repository
+	$(BIN)/pytest make_tests
 
 # workshop/ holds the workshop's exercise tests: skipped unless EXERCISE=N names one.
 # The workshop's loop: the contract suite but its few slow tests (marked slow: make test runs them).
@@ -86,16 +113,16 @@ test-django: setup  ## the contract suite against the Django twin
 test-postgres: setup  ## the contract suite with both twins on PostgreSQL at POSTGRES_URL
 	$(CONTRACT) --postgres "$(POSTGRES_URL)"
 
-test-fuzz: setup  ## schemathesis and the differential fuzzer against both twins; POSTGRES=1 on PostgreSQL
+test-fuzz: $(FUZZ_TOOLS)  ## schemathesis and the differential fuzzer against both twins; POSTGRES=1 on PostgreSQL
 	$(BIN)/pytest contract_tests -m fuzz --fuzz $(if $(POSTGRES),--postgres "$(POSTGRES_URL)")
 
 test-faults: setup  ## database down and back, graceful stop, a soak (SOAK_DURATION s, 30) on both twins
 	$(BIN)/pytest fault_tests
 
-test-deploy: setup  ## docker-compose.yml and the Dockerfiles: validated, linted, run on PostgreSQL
+test-deploy: $(DEPLOY_TOOLS)  ## docker-compose.yml and the Dockerfiles: validated, linted, run on PostgreSQL
 	$(BIN)/pytest deploy_tests
 
-test-browser: setup  ## both twins' admin and home page in headless Chromium (Debian's chromium)
+test-browser: $(BROWSER_TOOLS)  ## both twins' admin and home page in headless Chromium (Debian's chromium)
 	$(BIN)/pytest browser_tests
 
 test-workshop: setup  ## each workshop exercise's solution, applied to a copy of the repo, passes
@@ -107,16 +134,16 @@ compare: setup  ## every concept's place in both twins; CONCEPT=model shows its 
 compare-html: setup  ## docs/side-by-side.html: every concept's code in both twins, two columns
 	$(PY) -m tools.compare --html docs/side-by-side.html
 
-screenshots: setup  ## PNG screenshots of both twins' pages, seeded, into docs/img/
+screenshots: $(BROWSER_TOOLS)  ## PNG screenshots of both twins' pages, seeded, into docs/img/
 	$(PY) -m browser_tests.screenshots
 
-bench: setup  ## load benchmark: both twins and a bare-WSGI baseline under Gunicorn (needs wrk)
+bench: $(BENCH_TOOLS)  ## load benchmark: both twins and a bare-WSGI baseline under Gunicorn (needs wrk)
 	$(PY) bench/run.py
 
-bench-micro: setup  ## in-process cost of each endpoint in each twin, and where it goes, by layer
+bench-micro: $(BENCH_TOOLS)  ## in-process cost of each endpoint in each twin, and where it goes, by layer
 	$(PY) bench/micro.py
 
-bench-servers: setup  ## both twins under Gunicorn and under Granian, measured in turn (needs wrk)
+bench-servers: $(BENCH_TOOLS)  ## both twins under Gunicorn and under Granian, measured in turn (needs wrk)
 	$(PY) bench/servers.py
 
 lint: setup  ## ruff check and format check

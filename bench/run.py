@@ -35,7 +35,7 @@ from tools.both import stop as stop_group  # noqa: E402
 
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-VENV_BIN = ROOT / ".venv" / "bin"
+VENV_BIN = Path(sys.executable).parent
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 ITEM_COUNT = 100
 DATA = "GET /api/data"  # the one endpoint that every target serves

@@ -30,7 +30,8 @@ from psycopg import sql
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = Path(__file__).resolve().parent / ".runs"
-VENV_BIN = REPO / ".venv" / "bin"
+# The twins run from the venv that runs the suite (make setup's .venv, or CI's second Python's).
+VENV_BIN = Path(sys.executable).parent
 START_TIMEOUT = 30.0
 STALE_AFTER = 300.0  # seconds: a run dir this old whose server is gone was left by a killed run
 POLL_INTERVAL = 0.05

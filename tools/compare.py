@@ -209,19 +209,28 @@ def short(location: str) -> str:
     return location.split("/", 1)[1]
 
 
-def listing(concepts: list[Concept]) -> str:
-    """Every concept with its Flask and Django locations, one concept a line."""
+def listing(concepts: list[Concept], width: int) -> str:
+    """Every concept with its Flask and Django locations, in columns wrapped to fit width."""
     rows = [("concept", "Flask (flask_impl/)", "Django (django_impl/)")]
     rows += [
         (concept.key, *(", ".join(map(short, concept.locations(twin))) for twin in TWINS))
         for concept in concepts
     ]
     key_width = max(len(row[0]) for row in rows)
-    flask_width = max(len(row[1]) for row in rows)
-    return "\n".join(
-        f"{key:<{key_width}}  {flask:<{flask_width}}  {django}".rstrip()
-        for key, flask, django in rows
-    )
+    column = (width - key_width - 2 * len("  ")) // 2
+    lines = []
+    for key, *locations in rows:
+        flask, django = (textwrap.wrap(text, column) for text in locations)
+        for index, (left, right) in enumerate(itertools.zip_longest(flask, django, fillvalue="")):
+            lines.append(
+                f"{key if index == 0 else '':<{key_width}}  {left:<{column}}  {right}".rstrip()
+            )
+    return "\n".join(lines)
+
+
+def terminal_width() -> int:
+    """The terminal's width, 80 at least, 120 when it is unknown (output to a file or a pipe)."""
+    return max(80, shutil.get_terminal_size((120, 24)).columns)
 
 
 def paint(token_type, text: str) -> str:
@@ -386,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Wrote {args.html} ({len(concepts)} concepts).")
         return 0
     if not args.concept:
-        print(listing(concepts))
+        print(listing(concepts, terminal_width()))
         return 0
     by_key = {concept.key: concept for concept in concepts}
     if args.concept not in by_key:
@@ -394,8 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No concept {args.concept!r}. Try: {', '.join(near)}", file=sys.stderr)
         return 2
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((120, 24)).columns
-    print(side_by_side(by_key[args.concept], width, colour))
+    print(side_by_side(by_key[args.concept], terminal_width(), colour))
     return 0
 
 

@@ -210,10 +210,12 @@ def test_a_location_that_does_not_resolve_is_an_error(location):
         resolve(location)
 
 
-def test_the_listing_has_one_line_per_concept():
-    lines = listing(CONCEPTS).splitlines()
-    assert len(lines) == len(CONCEPTS) + 1
-    assert [line.split()[0] for line in lines[1:]] == [concept.key for concept in CONCEPTS]
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_listing_fits_the_width_and_starts_a_line_per_concept(width):
+    lines = listing(CONCEPTS, width).splitlines()
+    assert max(len(line) for line in lines) <= width
+    keys = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+    assert keys == [concept.key for concept in CONCEPTS]
 
 
 @pytest.mark.parametrize("width", [80, 200])

@@ -1,0 +1,141 @@
+"""The Makefile's workshop targets, run for real in copies of the repository.
+
+`make setup` refuses an old Python in one line and never leaves a `.venv` that breaks the next
+try; `make migrations` writes nothing without a model change and one migration per twin with
+one; `make run` stops both twins on Ctrl-C, quietly, with nothing left listening.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools.test_both import free_port, listening, wait_for
+from workshop.check import REPO, copy_repository
+
+SETUP_FILES = [
+    "Makefile",
+    "requirements-dev.txt",
+    "flask_impl/requirements.txt",
+    "django_impl/requirements.txt",
+    "contract_tests/requirements.txt",
+]
+MAKE = [shutil.which("make") or "make", "--no-print-directory"]
+# The oldest Python this machine has, if it is older than the twins need (pyenv keeps a few).
+OLD_PYTHONS = sorted(
+    Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")).glob("versions/3.10*/bin/python3")
+)
+
+
+def make(folder, *arguments, **options):
+    """Run make in the folder; its output in .stdout and .stderr, never raising on failure."""
+    return subprocess.run(  # noqa: S603 - make, with this module's own arguments
+        [*MAKE, *arguments],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+        **options,
+    )
+
+
+@pytest.fixture
+def setup_copy(tmp_path):
+    """The Makefile and the requirements files setup reads, with no .venv yet."""
+    for name in SETUP_FILES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, tmp_path / name)
+    return tmp_path
+
+
+@pytest.fixture
+def repository(tmp_path):
+    """The repository as it is now, committed or not, its .venv linked (workshop/check.py)."""
+    copy_repository(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.skipif(not OLD_PYTHONS, reason="needs a Python older than 3.11 (pyenv's 3.10)")
+def test_setup_refuses_an_old_python_in_one_line_and_makes_no_venv(setup_copy):
+    old = OLD_PYTHONS[0]
+    result = make(setup_copy, "setup", f"PYTHON={old}")
+    assert result.returncode != 0
+    assert result.stderr.splitlines()[0] == (
+        f"make setup: the twins need Python 3.11 to 3.14, and {old} is 3.10; "
+        "choose one with PYTHON=python3.13 make setup"
+    )
+    assert not (setup_copy / ".venv").exists()
+
+
+def test_a_failed_setup_leaves_no_venv_and_the_next_one_starts_afresh(setup_copy):
+    requirements = setup_copy / "requirements-dev.txt"
+    requirements.write_text("./no-such-folder\n")  # pip fails at once, with no download
+    failed = make(setup_copy, "setup")
+    assert failed.returncode != 0
+    assert "make setup failed; .venv removed" in failed.stderr, failed.stderr[-500:]
+    assert not (setup_copy / ".venv").exists()
+
+    # What an interrupted setup leaves: a .venv without its stamp.
+    (setup_copy / ".venv" / "bin").mkdir(parents=True)
+    (setup_copy / ".venv" / "bin" / "python").write_text("half-made")
+    requirements.write_text("pip\n")  # installed with every venv: no download
+    fixed = make(setup_copy, "setup")
+    assert fixed.returncode == 0, fixed.stderr[-500:]
+    assert (setup_copy / ".venv" / ".installed").exists()
+    assert (setup_copy / ".venv" / "bin" / "python").resolve().name.startswith("python3")
+
+
+def test_migrations_writes_nothing_without_a_model_change_and_one_per_twin_with_one(repository):
+    def migration_files():
+        return {
+            path.relative_to(repository).as_posix()
+            for folder in ("flask_impl/migrations/versions", "django_impl/items/migrations")
+            for path in (repository / folder).glob("0*.py")
+        }
+
+    before = migration_files()
+    unchanged = make(repository, "migrations")
+    assert unchanged.returncode == 0, unchanged.stderr[-500:]
+    assert migration_files() == before
+
+    # Exercise 1's model changes alone, without its migrations.
+    subprocess.run(  # noqa: S603 - git, with the repository's own patch
+        ["git", "apply", "--include=*/models.py", REPO / "workshop/solutions/1-price.patch"],  # noqa: S607
+        cwd=repository,
+        check=True,
+    )
+    changed = make(repository, "migrations", "NAME=item_price")
+    assert changed.returncode == 0, changed.stderr[-500:]
+    assert migration_files() - before == {
+        "flask_impl/migrations/versions/0004_item_price.py",
+        "django_impl/items/migrations/0003_item_price.py",
+    }
+
+
+def test_run_stops_both_twins_on_ctrl_c_quietly_with_nothing_left_listening(repository):
+    ports = free_port(), free_port()
+    runner = subprocess.Popen(  # noqa: S603 - make run, on free ports
+        [*MAKE, "run", f"FLASK_PORT={ports[0]}", f"DJANGO_PORT={ports[1]}"],
+        cwd=repository,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # As a terminal runs it: a process group of its own that Ctrl-C signals as a whole.
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+    def both_twins_listen():
+        return all(listening(port) for port in ports)
+
+    try:
+        wait_for(both_twins_listen, seconds=90)
+    finally:
+        os.killpg(runner.pid, signal.SIGINT)
+        output = runner.communicate(timeout=60)[0]
+    assert not any(listening(port) for port in ports)
+    noise = [line for line in output.splitlines() if "Traceback" in line or "make: ***" in line]
+    assert not noise, "\n".join(noise)
