@@ -30,8 +30,8 @@ CONTRACT := $(BIN)/pytest -n auto -p no:schemathesis -p no:hypothesispytest -p n
 # Both twins side by side, output prefixed; when one stops (or on Ctrl-C), both stop (tools/both.py).
 BOTH = $(PY) -m tools.both flask $(FLASK_PORT) "$(1)" django $(DJANGO_PORT) "$(2)"
 
-.PHONY: help setup migrate migrations seed admin run serve test test-units test-make test-both test-flask test-django \
-	test-postgres test-fuzz test-faults test-deploy test-browser test-workshop screenshots \
+.PHONY: help setup migrate migrations seed admin run serve test test-units test-make test-both test-flask \
+	test-django test-postgres test-scale test-fuzz test-faults test-deploy test-browser test-workshop screenshots \
 	bench bench-micro bench-servers compare compare-html lint format clean
 
 help:  ## list the targets
@@ -85,6 +85,8 @@ run: seed  ## both twins with auto-reload: Flask on :5000, Django on :8000
 
 serve: setup  ## both twins under Gunicorn with DEBUG=0 (needs SECRET_KEY; API_TOKEN for writes)
 	@[ -n "$$SECRET_KEY" ] || { echo "make serve: SECRET_KEY is not set; export a long random value first." >&2; exit 1; }
+	@# Django: once, before the server, as the image's build does (serve.sh does not).
+	cd django_impl && DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
 	@export DEBUG=0 PATH="$(BIN):$$PATH"; $(call BOTH,\
 		GUNICORN_BIND=127.0.0.1:$(FLASK_PORT) flask_impl/serve.sh,GUNICORN_BIND=127.0.0.1:$(DJANGO_PORT) django_impl/serve.sh)
 
@@ -112,6 +114,9 @@ test-django: setup  ## the contract suite against the Django twin
 
 test-postgres: setup  ## the contract suite with both twins on PostgreSQL at POSTGRES_URL
 	$(CONTRACT) --postgres "$(POSTGRES_URL)"
+
+test-scale: setup  ## 3 replicas of each twin behind nginx (deploy/nginx.conf) on PostgreSQL at POSTGRES_URL
+	POSTGRES_URL="$(POSTGRES_URL)" $(BIN)/pytest -p no:django -p no:anyio scale_tests
 
 test-fuzz: $(FUZZ_TOOLS)  ## schemathesis and the differential fuzzer against both twins; POSTGRES=1 on PostgreSQL
 	$(BIN)/pytest contract_tests -m fuzz --fuzz $(if $(POSTGRES),--postgres "$(POSTGRES_URL)")

@@ -5,10 +5,12 @@ Both twins run under exactly this file; only the WSGI callable differs:
     gunicorn -c gunicorn.conf.py --chdir django_impl config.wsgi:application
 """
 
+import contextlib
 import functools
 import os
 import signal
 
+from gunicorn.http.errors import ParseException
 from gunicorn.workers.base import Worker
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -33,6 +35,11 @@ timeout = 30
 graceful_timeout = 20
 accesslog = "-"
 errorlog = "-"
+# What is left of a request body that the app answered without reading (a 401, a 413, a 411) is
+# read and dropped, up to this much, before the connection closes: closed with unread data, a
+# socket sends a reset, which a proxy still sending that body (nginx) answers with its own 502.
+# deploy/nginx.conf lets no larger body through.
+DRAIN_LIMIT = 2 * 1024 * 1024
 
 
 def post_worker_init(worker):
@@ -49,3 +56,12 @@ def post_worker_init(worker):
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGQUIT, functools.partial(Worker.handle_quit, worker))
+
+
+def post_request(worker, req, environ, resp):
+    """Read and drop the rest of the request's body, up to DRAIN_LIMIT (the answer is sent)."""
+    left = DRAIN_LIMIT
+    # The client may have gone, or sent a broken chunk: then there is nothing left to read.
+    with contextlib.suppress(OSError, ParseException):
+        while left > 0 and (chunk := req.body.read(min(left, 64 * 1024))):
+            left -= len(chunk)

@@ -22,7 +22,7 @@ import pytest
 from xdist.scheduler import LoadScopeScheduling
 
 from contract_tests.helpers import ITEM_PATH, UNIQUE_NAME_LENGTH, Api, fill
-from contract_tests.servers import BARE, MAIN, PROXIED, ServerPool
+from contract_tests.servers import BARE, FORWARDED, MAIN, PROXIED, ServerPool
 from contract_tests.side_by_side import SideBySide, row_and_column
 
 TWINS = ["flask", "django"]
@@ -34,13 +34,15 @@ SERVER_FIXTURES = {
     "admin_credentials": MAIN,
     "proxied_api": PROXIED,
     "proxied_admin_credentials": PROXIED,
+    "forwarded_api": FORWARDED,
+    "forwarded_admin_credentials": FORWARDED,
 }
 # Fixtures that log in: their tests run last, while the admin users are being created.
-ADMIN_FIXTURES = ("admin_credentials", "proxied_admin_credentials")
+ADMIN_FIXTURES = ("admin_credentials", "proxied_admin_credentials", "forwarded_admin_credentials")
 # The modules of the fuzz tests (marked fuzz), collected only with --fuzz.
 FUZZ_MODULES = ("test_schemathesis.py", "test_fuzz.py")
 # Fixtures of a server that only a few tests need: their tests are marked slow (the wait for it).
-SLOW_FIXTURES = ("proxied_api", "proxied_admin_credentials")
+SLOW_FIXTURES = tuple(name for name in SERVER_FIXTURES if name.startswith(("proxied", "forwarded")))
 
 
 def pytest_addoption(parser) -> None:
@@ -320,6 +322,20 @@ def proxied_admin_credentials(servers, twin) -> tuple[str, str]:
     if servers is None:
         pytest.skip(f"needs a server started with {PROXIED.name}; CONTRACT_TARGETS is set")
     return servers.admin(twin, PROXIED)
+
+
+@pytest.fixture
+def forwarded_api(clients, twin) -> Api:
+    """The twin started with TRUSTED_PROXIES=2 on plain HTTP (the tests play the two proxies)."""
+    return clients(twin, FORWARDED)
+
+
+@pytest.fixture
+def forwarded_admin_credentials(servers, twin) -> tuple[str, str]:
+    """The (username, password) of the admin user of the twin started with TRUSTED_PROXIES=2."""
+    if servers is None:
+        pytest.skip(f"needs a server started with {FORWARDED.name}; CONTRACT_TARGETS is set")
+    return servers.admin(twin, FORWARDED)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import ctypes
 import fcntl
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -41,6 +42,12 @@ ADMIN_COMMANDS = {
     "flask": [str(VENV_BIN / "flask"), "--app", "wsgi", "create-admin"],
     "django": [str(VENV_BIN / "python"), "manage.py", "createadmin"],
 }
+# What a twin's image build does before serve.sh may run, in the twin's folder (Django: collect
+# the static files, which serve.sh leaves to the build); run ahead of serve.sh in its process.
+BUILD_STEPS = {
+    "flask": [],
+    "django": [["python", "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]],
+}
 # The twins' own settings: a run decides them, whatever the calling shell exported.
 TWIN_SETTINGS = (
     "ALLOWED_HOSTS",
@@ -52,6 +59,7 @@ TWIN_SETTINGS = (
     "MIGRATE",
     "SECRET_KEY",
     "STATIC_ROOT",
+    "TRUSTED_PROXIES",
     "WEB_CONCURRENCY",
 )
 
@@ -80,7 +88,8 @@ class Flavour:
     has_token: bool = True
     reachable_database: bool = True
     workers: str | None = None  # None: gunicorn.conf.py's default (3), as in production
-    https: bool = False  # HTTPS=1: the tests play the proxy, sending X-Forwarded-Proto and -For
+    https: bool = False  # HTTPS=1: the tests play the proxy, sending X-Forwarded-Proto
+    trusted_proxies: int = 0  # TRUSTED_PROXIES: the tests play the proxies, sending X-Forwarded-For
 
 
 MAIN = Flavour("main")
@@ -92,8 +101,11 @@ BARE = Flavour(
 )
 # Served as behind a TLS-terminating proxy (HTTPS=1), with an admin user, for the tests of HTTPS
 # and of the login limit by address. One worker: the limit is in the database either way.
-PROXIED = Flavour("HTTPS=1, behind a proxy", workers="1", https=True)
-FLAVOURS = {flavour.name: flavour for flavour in (MAIN, BARE, PROXIED)}
+PROXIED = Flavour("HTTPS=1, behind a proxy", workers="1", https=True, trusted_proxies=1)
+# Served over plain HTTP behind two proxies (a load balancer, then nginx), with an admin user:
+# the client's address without HTTPS=1.
+FORWARDED = Flavour("TRUSTED_PROXIES=2, plain HTTP", workers="1", trusted_proxies=2)
+FLAVOURS = {flavour.name: flavour for flavour in (MAIN, BARE, PROXIED, FORWARDED)}
 
 
 class Server:
@@ -125,8 +137,8 @@ class Server:
             "SECRET_KEY": secrets.token_urlsafe(32),
             "DATABASE_URL": self.database_url(),
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            # Django's collectstatic rewrites STATIC_ROOT at every start: one per server, so that
-            # a server starting cannot pull files from under one being tested (Flask ignores it).
+            # Django: one per server, so that a server starting cannot rewrite the files under
+            # one being tested (Flask ignores it).
             "STATIC_ROOT": str(self.workdir / "static"),
         }
         if self.token:
@@ -137,10 +149,17 @@ class Server:
             env["WEB_CONCURRENCY"] = self.flavour.workers
         if self.flavour.https:
             env["HTTPS"] = "1"
+        if self.flavour.trusted_proxies:
+            env["TRUSTED_PROXIES"] = str(self.flavour.trusted_proxies)
         self.env = env
         with (self.workdir / "server.log").open("wb") as log:
             self.process = subprocess.Popen(
-                [str(REPO / f"{self.twin}_impl" / "serve.sh")],
+                [
+                    "/bin/sh",
+                    "-c",
+                    " && ".join([*map(shlex.join, BUILD_STEPS[self.twin]), "exec ./serve.sh"]),
+                ],
+                cwd=REPO / f"{self.twin}_impl",
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

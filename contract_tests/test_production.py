@@ -2,7 +2,8 @@
 
 The HTTPS=1 tests talk to a server started as behind a TLS-terminating proxy (`proxied_api`) and
 play that proxy: X-Forwarded-Proto says which scheme the client used, X-Forwarded-For ends with
-the client's address.
+the client's address. The TRUSTED_PROXIES=2 tests (`forwarded_api`) play two proxies over plain
+HTTP: X-Forwarded-For ends with the client's address, then the first proxy's.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import re
 import secrets
 import subprocess
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
@@ -50,12 +52,15 @@ def test_without_a_secret_key_gunicorn_does_not_start_and_says_why(twin):
     ]
 
 
-def proxy_headers(scheme: str = "https", address: str | None = None) -> dict:
-    """What the TLS proxy adds: the client's scheme and, optionally, the client's address."""
+def proxy_headers(scheme: str = "https", address: str | None = None, proxies: int = 1) -> dict:
+    """What the proxies add: the client's scheme and, optionally, the client's address."""
     headers = {"X-Forwarded-Proto": scheme}
     if address:
-        # Whatever the client sent first (here a forged address), then the one the proxy appends.
-        headers["X-Forwarded-For"] = f"203.0.113.9, {address}"
+        # Whatever the client sent first (here a forged address), then the one the first proxy
+        # appends, then those of the proxies after it.
+        headers["X-Forwarded-For"] = ", ".join(
+            ["203.0.113.9", address] + ["10.0.0.1"] * (proxies - 1)
+        )
     return headers
 
 
@@ -103,7 +108,9 @@ class TlsProxy(HTTPAdapter):
 class ProxiedBrowser:
     """A browser reaching the twin through the proxy from `address`, on https:// (or http://)."""
 
-    def __init__(self, api, twin: str, address: str, scheme: str = "https") -> None:
+    def __init__(
+        self, api, twin: str, address: str, scheme: str = "https", proxies: int = 1
+    ) -> None:
         self.site = SITES[twin]
         self.base_url = f"{scheme}://{urlsplit(api.base_url).netloc}"
         self.session = http_session()
@@ -111,7 +118,7 @@ class ProxiedBrowser:
         self.session.mount("https://", TlsProxy())
         # What a browser sends with a form (both twins' CSRF checks read them over HTTPS).
         origin = {"Origin": self.base_url, "Referer": self.base_url + LOGIN}
-        self.session.headers.update(proxy_headers(scheme, address) | origin)
+        self.session.headers.update(proxy_headers(scheme, address, proxies) | origin)
 
     def get(self, path: str) -> requests.Response:
         """GET a page, no redirects followed."""
@@ -155,9 +162,22 @@ def test_behind_the_proxy_cookies_are_secure(proxied_api, twin):
 def test_five_failed_logins_lock_that_username_at_that_address(
     proxied_api, proxied_admin_credentials, twin
 ):
-    username, password = proxied_admin_credentials
-    address = an_address()
-    browser = ProxiedBrowser(proxied_api, twin, address)
+    assert_the_pair_is_locked_out(ProxiedBrowser, proxied_api, proxied_admin_credentials, twin)
+
+
+@pytest.mark.slow
+def test_behind_two_trusted_proxies_over_http_the_lock_is_by_the_clients_address(
+    forwarded_api, forwarded_admin_credentials, twin
+):
+    # TRUSTED_PROXIES works apart from HTTPS=1: the address is the one the first proxy appended.
+    browser = partial(ProxiedBrowser, scheme="http", proxies=2)
+    assert_the_pair_is_locked_out(browser, forwarded_api, forwarded_admin_credentials, twin)
+
+
+def assert_the_pair_is_locked_out(browser_at, api, credentials, twin: str) -> None:
+    """Five failures lock the username at one address, and neither another user nor address."""
+    username, password = credentials
+    browser = browser_at(api, twin, an_address())
     statuses = [browser.log_in(username, "wrong").status_code for _ in range(FAILURE_LIMIT - 1)]
     assert statuses == [200] * (FAILURE_LIMIT - 1)
     # The fifth failure locks the pair out at once; then even the right password is refused.
@@ -168,14 +188,15 @@ def test_five_failed_logins_lock_that_username_at_that_address(
     assert other.status_code == 200
     assert SITES[twin].form_error in other.text
     # The same user from another address logs in.
-    elsewhere = ProxiedBrowser(proxied_api, twin, an_address())
+    elsewhere = browser_at(api, twin, an_address())
     assert elsewhere.log_in(username, password).status_code == 302
     assert elsewhere.get(INDEX).status_code == 200
 
 
 @pytest.mark.slow
-def test_without_https_x_forwarded_for_does_not_change_the_address(api, twin):
-    # Only a proxy's header counts, and only HTTPS=1 says there is one: here anyone could send it.
+def test_without_trusted_proxies_x_forwarded_for_does_not_change_the_address(api, twin):
+    # Only the proxies' entries count, and only TRUSTED_PROXIES says how many there are: here
+    # anyone could send the header (behind nginx, its entry is the last, and every one the same).
     username = f"nobody-{secrets.token_hex(4)}"
     for attempt in range(FAILURE_LIMIT):
         response = ProxiedBrowser(api, twin, an_address(), "http").log_in(username, "wrong")

@@ -16,14 +16,16 @@ from ruamel.yaml import YAML
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO / "docker-compose.yml"
+# The same services as replicas behind nginx (docs/scaling.md).
+SCALE_COMPOSE_FILE = REPO / "docker-compose.scale.yml"
 TWINS = ("flask", "django")
 # ${NAME:-default}: the one form of interpolation the compose file uses (a test holds it to that).
 VARIABLE = re.compile(r"\$\{(?P<name>[A-Z][A-Z0-9_]*):-(?P<default>[^}]*)\}")
 
 
-def load_compose() -> dict:
-    """docker-compose.yml as data, YAML merge keys applied, variables not yet interpolated."""
-    return YAML(typ="safe").load(COMPOSE_FILE.read_text(encoding="utf-8"))
+def load_compose(path: Path = COMPOSE_FILE) -> dict:
+    """A compose file as data, YAML merge keys applied, variables not yet interpolated."""
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
 
 
 def interpolate(value: str, environ: dict[str, str]) -> str:

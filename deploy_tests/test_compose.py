@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from deploy_tests.files import (
     COMPOSE_FILE,
     REPO,
+    SCALE_COMPOSE_FILE,
     TWINS,
     VARIABLE,
     dockerfile_of,
@@ -30,10 +31,16 @@ def twin_port(twin: str) -> str:
     return dockerfile_of(SERVICES[twin]).env["GUNICORN_BIND"].rpartition(":")[2]
 
 
-def test_the_file_validates_against_the_compose_specification():
+COMPOSE_FILES = pytest.mark.parametrize(
+    "compose_file", [COMPOSE_FILE, SCALE_COMPOSE_FILE], ids=lambda path: path.name
+)
+
+
+@COMPOSE_FILES
+def test_the_file_validates_against_the_compose_specification(compose_file):
     schema = ["--builtin-schema", "vendor.compose-spec"]
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "check_jsonschema", *schema, str(COMPOSE_FILE)],
+        [sys.executable, "-m", "check_jsonschema", *schema, str(compose_file)],
         capture_output=True,
         text=True,
         check=False,
@@ -41,15 +48,17 @@ def test_the_file_validates_against_the_compose_specification():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_debian_docker_compose_reads_it_as_these_tests_do():
+@COMPOSE_FILES
+def test_debian_docker_compose_reads_it_as_these_tests_do(compose_file):
     """`docker-compose config` (what `config -q` checks, printed) gives the same environments."""
     docker_compose = shutil.which("docker-compose")
     assert docker_compose, "needs Debian's docker-compose: apt-get install docker-compose"
-    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    services = load_compose(compose_file)["services"]
+    text = compose_file.read_text(encoding="utf-8")
     variables = {match["name"] for match in VARIABLE.finditer(text)}
     env = {key: value for key, value in os.environ.items() if key not in variables}
     result = subprocess.run(  # noqa: S603
-        [docker_compose, "--file", str(COMPOSE_FILE), "config"],
+        [docker_compose, "--file", str(compose_file), "config"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -58,14 +67,15 @@ def test_debian_docker_compose_reads_it_as_these_tests_do():
     )
     assert result.returncode == 0, result.stderr
     resolved = YAML(typ="safe").load(result.stdout)["services"]
-    assert resolved.keys() == SERVICES.keys()
-    for name, service in SERVICES.items():
+    assert resolved.keys() == services.keys()
+    for name, service in services.items():
         if "environment" in service:
             assert resolved[name]["environment"] == service_environment(service, environ={})
 
 
-def test_every_variable_has_a_default_so_up_needs_nothing_exported():
-    text = COMPOSE_FILE.read_text(encoding="utf-8")
+@COMPOSE_FILES
+def test_every_variable_has_a_default_so_up_needs_nothing_exported(compose_file):
+    text = compose_file.read_text(encoding="utf-8")
     assert "$" not in VARIABLE.sub("", text)
 
 
@@ -126,3 +136,35 @@ def test_the_contract_suite_runs_behind_the_test_profile_against_the_service_nam
         admin_environment = service_environment(SERVICES[admin_service], environ={})
         for name in ("ADMIN_USERNAME", "ADMIN_PASSWORD"):
             assert environment[name] == admin_environment[name]
+
+
+SCALED = load_compose(SCALE_COMPOSE_FILE)["services"]
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_scaled_replicas_start_migrated_restart_on_failure_and_publish_no_port(twin):
+    replica, migrate = SCALED[twin], SCALED[f"{twin}-migrate"]
+    assert replica["deploy"]["replicas"] > 1
+    assert replica["restart"] == "on-failure"
+    assert "ports" not in replica
+    environment = service_environment(replica, environ={})
+    assert (environment["MIGRATE"], environment["TRUSTED_PROXIES"]) == ("0", "1")
+    assert replica["depends_on"][f"{twin}-migrate"]["condition"] == "service_completed_successfully"
+    assert migrate["image"] == replica["image"]
+    assert service_environment(migrate, environ={}).items() <= environment.items()
+
+
+def test_scaled_nginx_runs_the_repositorys_config_in_front_of_healthy_replicas():
+    nginx = SCALED["nginx"]
+    config = next(
+        volume for volume in nginx["volumes"] if volume.startswith("./deploy/nginx.conf:")
+    )
+    assert nginx["command"][nginx["command"].index("-c") + 1] == config.split(":")[1]
+    for twin in TWINS:
+        assert nginx["depends_on"][twin]["condition"] == "service_healthy"
+        assert any(port.endswith(f":{twin_port(twin)}") for port in nginx["ports"])
+    assert all(port.startswith("127.0.0.1:") for port in nginx["ports"])
+    targets = service_environment(SCALED["contract-tests"], environ={})["CONTRACT_TARGETS"]
+    assert {urlsplit(url).hostname for url in targets.replace("=", ",").split(",")[1::2]} == {
+        "nginx"
+    }

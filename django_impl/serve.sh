@@ -1,11 +1,11 @@
 #!/bin/sh
-# Production start of the Django twin: migrate (unless MIGRATE=0), collect static files, gunicorn.
+# Production start of the Django twin: migrate (unless MIGRATE=0), then gunicorn.
 # Expects the venv's bin on PATH; gunicorn binds to GUNICORN_BIND (see ../gunicorn.conf.py).
+# Django: WhiteNoise serves the files that collectstatic wrote to STATIC_ROOT beforehand, once
+# (the image's build, make serve): replicas starting together would rewrite them under each other.
 set -eu
 cd "$(dirname "$0")"
 if [ "${MIGRATE:-1}" != "0" ]; then
     python manage.py migrate --noinput
 fi
-# Django: WhiteNoise serves the hashed copies that collectstatic writes to STATIC_ROOT.
-python manage.py collectstatic --noinput --verbosity 0
 exec gunicorn --config ../gunicorn.conf.py config.wsgi:application

@@ -16,14 +16,15 @@ LOCKED_OUT = "Too many failed logins for this username from your address. Try ag
 def client_ip(request):
     """The address a login comes from (settings.AXES_CLIENT_IP_CALLABLE).
 
-    REMOTE_ADDR; with HTTPS=1 the last address in X-Forwarded-For, the one the proxy appended
-    (Flask: ProxyFix(x_for=1)). Something that is not an address counts as REMOTE_ADDR: axes
+    REMOTE_ADDR; with TRUSTED_PROXIES=N, the Nth address from the end of X-Forwarded-For, the
+    one that the first of the N proxies in front appended (anyone could send the entries before;
+    Flask: ProxyFix(x_for=N)). Something that is not an address counts as REMOTE_ADDR: axes
     stores it in an inet column on PostgreSQL.
     """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-    if settings.HTTPS and forwarded:
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if 0 < settings.TRUSTED_PROXIES <= len(forwarded):
         with contextlib.suppress(ValueError):
-            return str(ipaddress.ip_address(forwarded))
+            return str(ipaddress.ip_address(forwarded[-settings.TRUSTED_PROXIES].strip()))
     return request.META.get("REMOTE_ADDR")
 
 

@@ -255,7 +255,7 @@ def test_the_lock_ends_after_fifteen_minutes(client, admin):
     assert log_in(client, "admin", PASSWORD).status_code == 302
 
 
-def test_without_https_x_forwarded_for_is_not_the_address(client):
+def test_without_trusted_proxies_x_forwarded_for_is_not_the_address(client):
     statuses = [
         log_in(client, "someone", "wrong", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
         for n in range(5)
@@ -264,16 +264,20 @@ def test_without_https_x_forwarded_for_is_not_the_address(client):
 
 
 @pytest.mark.parametrize(
-    ("https", "forwarded", "address"),
+    ("proxies", "forwarded", "address"),
     [
-        (False, "203.0.113.9, 10.1.2.3", "127.0.0.1"),
-        (True, "203.0.113.9, 10.1.2.3", "10.1.2.3"),
-        (True, "", "127.0.0.1"),
-        (True, "10.1.2.3, not-an-address", "127.0.0.1"),
+        (0, "203.0.113.9, 10.1.2.3", "127.0.0.1"),
+        (1, "203.0.113.9, 10.1.2.3", "10.1.2.3"),
+        (2, "203.0.113.9, 10.1.2.3, 10.9.9.9", "10.1.2.3"),
+        (2, "10.1.2.3", "127.0.0.1"),
+        (1, "", "127.0.0.1"),
+        (1, "10.1.2.3, not-an-address", "127.0.0.1"),
     ],
 )
-def test_the_address_is_the_one_the_proxy_appended_with_https(settings, https, forwarded, address):
-    # Flask: werkzeug's ProxyFix(x_for=1) takes the same one.
-    settings.HTTPS = https
+def test_the_address_is_the_one_the_first_trusted_proxy_appended(
+    settings, proxies, forwarded, address
+):
+    # Flask: werkzeug's ProxyFix(x_for=N) takes the same one.
+    settings.TRUSTED_PROXIES = proxies
     request = RequestFactory().get("/", headers={"X-Forwarded-For": forwarded})
     assert client_ip(request) == address

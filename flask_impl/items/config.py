@@ -48,8 +48,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url(instance_path)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.MAX_CONTENT_LENGTH = 1024 * 1024
-        # HTTPS=1: served over TLS by one proxy in front, the only way in (items/security.py).
+        # HTTPS=1: behind one TLS proxy, the only way in; TRUSTED_PROXIES: the proxies in front.
         self.HTTPS = os.environ.get("HTTPS", "0") == "1"
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
         # HSTS for a year, subdomains included, not preloaded (Django: SECURE_HSTS_*).
         self.STRICT_TRANSPORT_SECURITY = (
             "max-age=31536000; includeSubDomains" if self.HTTPS else None

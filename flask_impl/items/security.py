@@ -63,11 +63,11 @@ def init_app(app):
     """Run the checks before every view (and routing's 404 or 405), the headers after."""
     # Django: CommonMiddleware checks the Host (Flask's TRUSTED_HOSTS cannot match [::1]).
     app.before_request(check_allowed_host)
-    if app.config["HTTPS"]:
-        # The one proxy in front says which scheme the client used and appends the client's
-        # address to X-Forwarded-For: trust those (one hop), and only with HTTPS=1, since
-        # anyone could send them. Django: SECURE_PROXY_SSL_HEADER, items.lockout.client_ip().
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    # X-Forwarded-For ends with what the TRUSTED_PROXIES proxies appended, the client's address
+    # first; X-Forwarded-Proto only with HTTPS=1. Django: items.lockout.client_ip(), SECURE_*.
+    proxies, https = app.config["TRUSTED_PROXIES"], app.config["HTTPS"]
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=int(https))
+    if https:
         # After the Host check, so that a redirect never names a host that is not allowed.
         app.before_request(redirect_to_https)
     app.before_request(refuse_extra_leading_slashes)

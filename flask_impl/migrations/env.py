@@ -5,10 +5,13 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
+# The advisory lock that migrations take on PostgreSQL: any number not used for another lock.
+MIGRATION_LOCK = 1
 
 target_db = current_app.extensions["migrate"].db
 config.set_main_option(
@@ -43,6 +46,12 @@ def run_migrations_online():
             connection=connection, target_metadata=target_db.metadata, **configure_args
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas started at once each migrate: one at a time, until this transaction
+                # ends; the next then finds nothing to do (Django: the migrate command).
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             context.run_migrations()
 
 

@@ -255,7 +255,7 @@ def test_the_lock_ends_after_fifteen_minutes(app, client, make_user):
     assert log_in(client, "boss").status_code == 302
 
 
-def test_without_https_x_forwarded_for_is_not_the_address(client):
+def test_without_trusted_proxies_x_forwarded_for_is_not_the_address(client):
     statuses = [
         fail_logins(client, "someone", 1, **{"X-Forwarded-For": f"10.0.0.{n}"})[0] for n in range(5)
     ]

@@ -35,12 +35,29 @@ def test_https_settings_match_djangos(monkeypatch, tmp_path, https, hsts):
     assert hsts == config.STRICT_TRANSPORT_SECURITY
 
 
-def test_https_trusts_one_proxy_for_the_scheme_and_the_address(https_app, app):
+@pytest.mark.parametrize(
+    ("https", "proxies", "x_proto", "x_for"),
+    [(None, None, 0, 0), ("1", None, 1, 0), (None, "2", 0, 2), ("1", "1", 1, 1)],
+)
+def test_https_trusts_the_scheme_and_trusted_proxies_the_address(
+    app, monkeypatch, https, proxies, x_proto, x_for
+):
     # Django: SECURE_PROXY_SSL_HEADER, and items.lockout.client_ip() for the address.
-    assert isinstance(https_app.wsgi_app, ProxyFix)
-    assert (https_app.wsgi_app.x_proto, https_app.wsgi_app.x_for) == (1, 1)
-    assert (https_app.wsgi_app.x_host, https_app.wsgi_app.x_port) == (0, 0)
-    assert not isinstance(app.wsgi_app, ProxyFix)
+    for name, value in {"HTTPS": https, "TRUSTED_PROXIES": proxies}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    proxy_fix = create_app(
+        {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+    ).wsgi_app
+    assert isinstance(proxy_fix, ProxyFix)
+    assert (proxy_fix.x_proto, proxy_fix.x_for, proxy_fix.x_host, proxy_fix.x_port) == (
+        x_proto,
+        x_for,
+        0,
+        0,
+    )
 
 
 @pytest.mark.parametrize("path", ["/", "/api/data?limit=1", "/admin/login/", "/no-such-page"])
