@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import subprocess
+import time
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -20,7 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from contract_tests.helpers import HTML, JSON, assert_security_headers, csrf_token, http_session
-from contract_tests.servers import REPO, VENV_BIN, free_port
+from contract_tests.servers import FORWARDED, REPO, VENV_BIN, free_port
 from contract_tests.test_admin import INDEX, LOGIN, SITES
 
 HSTS = "max-age=31536000; includeSubDomains"
@@ -191,6 +192,23 @@ def assert_the_pair_is_locked_out(browser_at, api, credentials, twin: str) -> No
     elsewhere = browser_at(api, twin, an_address())
     assert elsewhere.log_in(username, password).status_code == 302
     assert elsewhere.get(INDEX).status_code == 200
+
+
+@pytest.mark.slow
+def test_behind_two_trusted_proxies_the_access_log_names_the_clients_address(
+    forwarded_api, servers, twin
+):
+    address, path = an_address(), f"/api/data?request={secrets.token_hex(8)}"
+    ProxiedBrowser(forwarded_api, twin, address, "http", proxies=2).get(path)
+    log = servers.get(twin, FORWARDED).workdir / "server.log"
+
+    def logged():
+        return [line for line in log.read_text().splitlines() if path in line]
+
+    deadline = time.monotonic() + 5
+    while not logged() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [line.split()[0] for line in logged()] == [address], logged()
 
 
 @pytest.mark.slow

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address from X-Forwarded-For with TRUSTED_PROXIES, for everything after.
+    "items.lockout.forwarded_for",
     # Outermost, so that every response says X-Frame-Options: DENY, a 400 for a bad Host too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # nosniff, Referrer-Policy and Cross-Origin-Opener-Policy (same-origin by default), and
@@ -149,7 +151,6 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_CLIENT_IP_CALLABLE = "items.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "items.lockout.locked_out"
 # No attempt log pages in the admin, no row per successful login: Flask has neither.
 AXES_ENABLE_ADMIN = False

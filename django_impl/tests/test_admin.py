@@ -9,7 +9,7 @@ from axes.models import AccessAttempt
 from django.db.models import F
 from django.test import Client, RequestFactory
 
-from items.lockout import client_ip
+from items.lockout import forwarded_for
 from items.models import NAME_MAX_LENGTH, Item
 
 pytestmark = pytest.mark.django_db
@@ -280,4 +280,5 @@ def test_the_address_is_the_one_the_first_trusted_proxy_appended(
     # Flask: werkzeug's ProxyFix(x_for=N) takes the same one.
     settings.TRUSTED_PROXIES = proxies
     request = RequestFactory().get("/", headers={"X-Forwarded-For": forwarded})
-    assert client_ip(request) == address
+    forwarded_for(lambda request: None)(request)
+    assert request.META["REMOTE_ADDR"] == address

@@ -64,7 +64,7 @@ def init_app(app):
     # Django: CommonMiddleware checks the Host (Flask's TRUSTED_HOSTS cannot match [::1]).
     app.before_request(check_allowed_host)
     # X-Forwarded-For ends with what the TRUSTED_PROXIES proxies appended, the client's address
-    # first; X-Forwarded-Proto only with HTTPS=1. Django: items.lockout.client_ip(), SECURE_*.
+    # first; X-Forwarded-Proto only with HTTPS=1. Django: items.lockout.forwarded_for, SECURE_*.
     proxies, https = app.config["TRUSTED_PROXIES"], app.config["HTTPS"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=int(https))
     if https:
