@@ -95,8 +95,13 @@ test-faults: setup  ## database down and back, graceful stop, a soak (SOAK_DURAT
 test-deploy: setup  ## docker-compose.yml and the Dockerfiles: validated, linted, run on PostgreSQL
 	$(BIN)/pytest deploy_tests
 
-test-browser: setup  ## both twins' admin and home page in headless Chromium (Debian's chromium)
+test-browser: setup browser_tests/node_modules/.installed  ## both twins' pages in headless Chromium (Debian's chromium): they work, axe-core and the Nu Html Checker pass them
 	$(BIN)/pytest browser_tests
+# The page checkers, pinned in package-lock.json: axe-core, and vnu-jar (run by Debian's Java). No
+# install scripts: vnu-jar's would download a Java of its own.
+browser_tests/node_modules/.installed: browser_tests/package.json browser_tests/package-lock.json
+	npm ci --prefix browser_tests --ignore-scripts --no-audit --no-fund
+	touch $@
 
 test-workshop: setup  ## each workshop exercise's solution, applied to a copy of the repo, passes
 	$(PY) -m workshop.check

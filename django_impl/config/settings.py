@@ -23,6 +23,8 @@ ALLOWED_HOSTS = [host.strip() for host in allowed_hosts.split(",") if host.strip
 API_TOKEN = os.environ.get("API_TOKEN") or None
 
 INSTALLED_APPS = [
+    # First, so that its templates/admin/base_site.html overrides the admin's own.
+    "items",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -31,7 +33,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Counts failed admin logins in the database and locks out (Flask: items/lockout.py).
     "axes",
-    "items",
 ]
 
 MIDDLEWARE = [
@@ -40,6 +41,8 @@ MIDDLEWARE = [
     # nosniff, Referrer-Policy and Cross-Origin-Opener-Policy (same-origin by default), and
     # with HTTPS=1 the redirect and HSTS.
     "django.middleware.security.SecurityMiddleware",
+    # Django 5.2 has no CSP setting: a function of items/security.py sends the admin's.
+    "items.security.admin_content_security_policy",
     # Checks the Host against ALLOWED_HOSTS: before WhiteNoise, so no Host gets a static file
     # that it would not get a page (Flask: items/security.py checks before every view).
     "django.middleware.common.CommonMiddleware",

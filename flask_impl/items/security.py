@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +16,12 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# The admin's pages load everything from the site, Bootstrap's icons as data: images (Django's
+# admin has none: its CSP is the home page's, sent by items/security.py).
+ADMIN_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def host_name(host):
@@ -46,9 +53,31 @@ def refuse_extra_leading_slashes():
         raise NotFound()
 
 
+def is_admin_page():
+    """Whether the request is for a page of the admin (Flask-Admin's static files are there too)."""
+    return request.path.startswith("/admin/") and request.endpoint != "admin.static"
+
+
+class AdminSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, saved by the admin's pages only: nothing else uses it.
+
+    Flask-Login reads the session after every request, so Flask would send Vary: Cookie (and a
+    login's cookie again) with every answer; Django saves a session where a view used it.
+    """
+
+    def save_session(self, app, session, response):
+        """Set the cookie (and Vary: Cookie) on an admin page's answer only."""
+        if is_admin_page():
+            super().save_session(app, session, response)
+
+
 def add_security_headers(response):
     """The security headers on every response; HSTS over HTTPS; Allow in alphabetical order."""
     response.headers.update(SECURITY_HEADERS)
+    if is_admin_page():
+        # Django: the admin's views are never_cache.
+        response.headers["Cache-Control"] = "no-cache, no-store, must-revalidate, private"
+        response.headers["Content-Security-Policy"] = ADMIN_CONTENT_SECURITY_POLICY
     # Only over HTTPS, as Django does: a browser ignores HSTS received over plain HTTP (RFC 6797).
     hsts = current_app.config["STRICT_TRANSPORT_SECURITY"]
     if hsts and request.is_secure:
@@ -72,3 +101,4 @@ def init_app(app):
         app.before_request(redirect_to_https)
     app.before_request(refuse_extra_leading_slashes)
     app.after_request(add_security_headers)
+    app.session_interface = AdminSessionInterface()
