@@ -86,7 +86,7 @@ test-django: setup  ## the contract suite against the Django twin
 test-postgres: setup  ## the contract suite with both twins on PostgreSQL at POSTGRES_URL
 	$(CONTRACT) --postgres "$(POSTGRES_URL)"
 
-test-fuzz: setup  ## schemathesis and the differential fuzzer against both twins; POSTGRES=1 on PostgreSQL
+test-fuzz: setup  ## schemathesis, the differential fuzzer and sqlmap against both twins; POSTGRES=1 on PostgreSQL
 	$(BIN)/pytest contract_tests -m fuzz --fuzz $(if $(POSTGRES),--postgres "$(POSTGRES_URL)")
 
 test-faults: setup  ## database down and back, graceful stop, a soak (SOAK_DURATION s, 30) on both twins

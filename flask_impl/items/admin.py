@@ -227,7 +227,7 @@ class HtmlLang(Extension):
     """lang="en" on the <html> of Flask-Admin's base template, which has no block to say it."""
 
     def preprocess(self, source, name, filename=None):
-        """The template's source; Flask-Admin's base gets the language (Django's admin has it)."""
+        # Django's admin writes <html lang="..."> itself.
         if name == "admin/base.html":
             source = source.replace("<html>", '<html lang="en">', 1)
         return source

@@ -16,8 +16,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-# The admin's pages load everything from the site, Bootstrap's icons as data: images (Django's
-# admin has none: its CSP is the home page's, sent by items/security.py).
+# The admin loads all from the site, Bootstrap's icons as data: images (Django's: none of those).
 ADMIN_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
@@ -59,14 +58,10 @@ def is_admin_page():
 
 
 class AdminSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, saved by the admin's pages only: nothing else uses it.
-
-    Flask-Login reads the session after every request, so Flask would send Vary: Cookie (and a
-    login's cookie again) with every answer; Django saves a session where a view used it.
-    """
+    """Flask's cookie session, saved (with Vary: Cookie) by admin pages only: no other uses it."""
 
     def save_session(self, app, session, response):
-        """Set the cookie (and Vary: Cookie) on an admin page's answer only."""
+        # Flask-Login reads the session after every request; Django saves it where a view used it.
         if is_admin_page():
             super().save_session(app, session, response)
 
