@@ -32,6 +32,7 @@ PAGES = {
     "index": (True, lambda page, site, name: page.goto(INDEX)),
     "item list": (True, lambda page, site, name: page.goto(ITEMS)),
     "add form": (True, lambda page, site, name: open_add_form(page, site)),
+    # The test's item has the name already: a form error.
     "add form with an error": (
         True,
         lambda page, site, name: (open_add_form(page, site), fill_item_form(page, name, "", 1)),
