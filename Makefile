@@ -118,7 +118,7 @@ test-postgres: setup  ## the contract suite with both twins on PostgreSQL at POS
 test-scale: setup  ## 3 replicas of each twin behind nginx (deploy/nginx.conf) on PostgreSQL at POSTGRES_URL
 	POSTGRES_URL="$(POSTGRES_URL)" $(BIN)/pytest -p no:django -p no:anyio scale_tests
 
-test-fuzz: $(FUZZ_TOOLS)  ## schemathesis and the differential fuzzer against both twins; POSTGRES=1 on PostgreSQL
+test-fuzz: $(FUZZ_TOOLS)  ## schemathesis, the differential fuzzer and sqlmap against both twins; POSTGRES=1 on PostgreSQL
 	$(BIN)/pytest contract_tests -m fuzz --fuzz $(if $(POSTGRES),--postgres "$(POSTGRES_URL)")
 
 test-faults: setup  ## database down and back, graceful stop, a soak (SOAK_DURATION s, 30) on both twins
@@ -127,8 +127,13 @@ test-faults: setup  ## database down and back, graceful stop, a soak (SOAK_DURAT
 test-deploy: $(DEPLOY_TOOLS)  ## docker-compose.yml and the Dockerfiles: validated, linted, run on PostgreSQL
 	$(BIN)/pytest deploy_tests
 
-test-browser: $(BROWSER_TOOLS)  ## both twins' admin and home page in headless Chromium (Debian's chromium)
+test-browser: $(BROWSER_TOOLS) browser_tests/node_modules/.installed  ## both twins' pages in headless Chromium: they work, axe-core and the Nu Html Checker pass them
 	$(BIN)/pytest browser_tests
+# The page checkers, pinned in package-lock.json: axe-core, and vnu-jar (run by Debian's Java). No
+# install scripts: vnu-jar's would download a Java of its own.
+browser_tests/node_modules/.installed: browser_tests/package.json browser_tests/package-lock.json
+	npm ci --prefix browser_tests --ignore-scripts --no-audit --no-fund
+	touch $@
 
 test-workshop: setup  ## each workshop exercise's solution, applied to a copy of the repo, passes
 	$(PY) -m workshop.check

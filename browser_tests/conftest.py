@@ -14,11 +14,16 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from browser_tests.helpers import (
+    AXE,
     INDEX,
+    JAVA,
+    NO_CHECKERS,
     NO_CHROMIUM,
     SITES,
     TWINS,
     VIEWPORT,
+    VNU,
+    HtmlChecker,
     Site,
     Watcher,
     have_chromium,
@@ -114,9 +119,12 @@ def new_page(browser, server, watcher):
     """
     contexts = []
 
-    def open_page(storage_state=None) -> Page:
+    def open_page(storage_state=None, *, bypass_csp=False) -> Page:
         context = browser.new_context(
-            base_url=server.base_url, viewport=VIEWPORT, storage_state=storage_state
+            base_url=server.base_url,
+            viewport=VIEWPORT,
+            storage_state=storage_state,
+            bypass_csp=bypass_csp,
         )
         contexts.append(context)
         return watcher.watch(context.new_page())
@@ -139,14 +147,30 @@ def admin_states() -> dict:
 
 
 @pytest.fixture
-def admin_page(new_page, server, twin, admin_credentials, admin_states) -> Page:
-    """A page of the logged-in admin."""
+def admin_state(new_page, server, twin, admin_credentials, admin_states) -> dict:
+    """The logged-in admin's cookies, for a new page."""
     if twin not in admin_states:
         login = new_page()
         log_in(login, *admin_credentials)
         expect(login).to_have_url(server.base_url + INDEX)
         admin_states[twin] = login.context.storage_state()
-    return new_page(admin_states[twin])
+    return admin_states[twin]
+
+
+@pytest.fixture
+def admin_page(new_page, admin_state) -> Page:
+    """A page of the logged-in admin."""
+    return new_page(admin_state)
+
+
+@pytest.fixture(scope="session")
+def html_checker() -> HtmlChecker:
+    """The Nu Html Checker, as a service for the whole run (it starts in a few seconds)."""
+    if not (AXE.is_file() and VNU.is_file() and JAVA):
+        pytest.fail(NO_CHECKERS)
+    checker = HtmlChecker()
+    yield checker
+    checker.stop()
 
 
 @pytest.fixture

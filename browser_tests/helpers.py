@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
 from playwright.sync_api import ConsoleMessage, Locator, Page, Playwright
+
+from contract_tests.servers import free_port, http_session
 
 TWINS = ["flask", "django"]
 # Debian's Chromium (`apt-get install chromium`); Playwright never downloads a browser here.
@@ -115,6 +121,20 @@ def item_row(page: Page, name: str) -> Locator:
     return page.get_by_role("row").filter(has=page.get_by_text(name, exact=True))
 
 
+def fill_item_form(page: Page, name: str, description: str, quantity: int) -> None:
+    """Fill the item's form as a person types it, and save."""
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Description").fill(description)
+    page.get_by_label("Quantity").fill(str(quantity))
+    page.get_by_role("button", name="Save", exact=True).click()
+
+
+def open_add_form(page: Page, site: Site) -> None:
+    """Open the item list and click through to the empty form."""
+    page.goto(ITEMS)
+    page.get_by_role("link", name=site.add_link, exact=True).click()
+
+
 def open_edit_form(page: Page, site: Site, name: str) -> None:
     """Open the item list and click through to the item's edit form."""
     page.goto(ITEMS)
@@ -128,3 +148,78 @@ def stylesheets(page: Page) -> dict[str, int]:
             Array.from(document.querySelectorAll('link[rel="stylesheet"]'),
                        link => [link.href, link.sheet ? link.sheet.cssRules.length : 0]))"""
     )
+
+
+# The page checkers, pinned in browser_tests/package.json; `make test-browser` installs them.
+NODE_MODULES = Path(__file__).resolve().with_name("node_modules")
+AXE = NODE_MODULES / "axe-core" / "axe.min.js"
+VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+# Debian's Java (default-jre-headless) runs the Nu Html Checker.
+JAVA = shutil.which("java")
+NO_CHECKERS = (
+    f"axe-core or vnu-jar missing in {NODE_MODULES}, or no java: run `make test-browser` "
+    "(it installs them; Java: `sudo apt-get install default-jre-headless`)"
+)
+# axe's impacts that fail a page: WCAG failures that block or seriously hinder someone.
+SERIOUS = {"serious", "critical"}
+
+
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as shown, one line each."""
+    page.add_script_tag(path=AXE)
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"])
+        for violation in results["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+
+
+class HtmlChecker:
+    """The Nu Html Checker (vnu.jar) as a web service on 127.0.0.1: started once, asked per page.
+
+    One Java process for the run; starting one per page would cost seconds each.
+    """
+
+    def __init__(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/?out=json"
+        self.process = subprocess.Popen(  # noqa: S603 - Debian's Java running the pinned jar
+            [
+                JAVA,
+                "-Dnu.validator.servlet.bind-address=127.0.0.1",
+                "-cp",
+                str(VNU),
+                "nu.validator.servlet.Main",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.session = http_session()
+
+    def errors(self, html: str) -> list[str]:
+        """The checker's errors in this HTML document, one line each ("line N: message")."""
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = self.session.post(
+                    self.url, data=html.encode(), headers=headers, timeout=60
+                )
+                break
+            except requests.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        return [
+            f"line {message.get('lastLine', '?')}: {message['message']}"
+            for message in answer.json()["messages"]
+            if message["type"] in ("error", "non-document-error")
+        ]
+
+    def stop(self) -> None:
+        """End the Java process."""
+        self.process.kill()
+        self.process.wait()

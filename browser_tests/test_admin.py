@@ -15,29 +15,16 @@ from browser_tests.helpers import (
     INDEX,
     ITEMS,
     LOGIN,
-    Site,
+    fill_item_form,
     item_row,
     log_in,
+    open_add_form,
     open_edit_form,
     stylesheets,
 )
 
 LOGGED_OUT = "Thanks for spending some quality time with the web site today."
 CONFIRM = "Yes, I\N{RIGHT SINGLE QUOTATION MARK}m sure"  # the button that confirms a delete
-
-
-def fill_item_form(page: Page, name: str, description: str, quantity: int) -> None:
-    """Fill the item's form as a person types it, and save."""
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Description").fill(description)
-    page.get_by_label("Quantity").fill(str(quantity))
-    page.get_by_role("button", name="Save", exact=True).click()
-
-
-def open_add_form(page: Page, site: Site) -> None:
-    """Open the item list and click through to the empty form."""
-    page.goto(ITEMS)
-    page.get_by_role("link", name=site.add_link, exact=True).click()
 
 
 def fields_of(item: dict) -> tuple:

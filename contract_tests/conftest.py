@@ -40,7 +40,7 @@ SERVER_FIXTURES = {
 # Fixtures that log in: their tests run last, while the admin users are being created.
 ADMIN_FIXTURES = ("admin_credentials", "proxied_admin_credentials", "forwarded_admin_credentials")
 # The modules of the fuzz tests (marked fuzz), collected only with --fuzz.
-FUZZ_MODULES = ("test_schemathesis.py", "test_fuzz.py")
+FUZZ_MODULES = ("test_schemathesis.py", "test_fuzz.py", "test_sqlmap.py")
 # Fixtures of a server that only a few tests need: their tests are marked slow (the wait for it).
 SLOW_FIXTURES = tuple(name for name in SERVER_FIXTURES if name.startswith(("proxied", "forwarded")))
 
@@ -56,7 +56,7 @@ def pytest_addoption(parser) -> None:
     parser.addoption(
         "--fuzz",
         action="store_true",
-        help="run the fuzz tests too (marked fuzz: schemathesis, the differential fuzzer); "
+        help="run the fuzz tests too (marked fuzz: schemathesis, the differential fuzzer, sqlmap); "
         "`-m fuzz` runs them alone",
     )
     parser.addoption(

@@ -192,6 +192,11 @@ def writable_fields() -> dict[str, dict]:
     return {field: resolved(schema) for field, schema in properties.items()}
 
 
+def header_values(response: requests.Response, header: str) -> set[str]:
+    """The comma-separated values of a header such as Vary or Cache-Control, lower case."""
+    return {value.strip().lower() for value in response.headers.get(header, "").split(",")} - {""}
+
+
 def assert_security_headers(response: requests.Response) -> None:
     """Every response carries the four security headers with their exact values."""
     for header, value in SECURITY_HEADERS.items():

@@ -26,6 +26,7 @@ from contract_tests.helpers import (
     ITEM_PATH,
     assert_security_headers,
     csrf_token,
+    header_values,
     http_session,
 )
 
@@ -139,7 +140,7 @@ class Browser:
         """The fields of the form on this page, filled as the page fills them (no CSRF token)."""
         response = self.get(page)
         assert response.status_code == 200, f"{page}: {response.status_code}"
-        return form_fields(response.text, self.site.csrf_field)
+        return form_fields(response.text, self.site.csrf_field, page)
 
     def log_in(self, username: str, password: str, *, next_page: str = INDEX, token=True):
         """Send the login form, asking to come back to next_page."""
@@ -249,16 +250,20 @@ class FormReader(HTMLParser):
             self.fields = None
 
 
-def form_fields(page: str, csrf_field: str) -> dict:
-    """The fields of the page's form that posts back to the page, as text, but its CSRF token.
+def form_fields(page: str, csrf_field: str, path: str) -> dict:
+    """The fields of the form that posts back to the page at path, as text, but its CSRF token.
 
     Browser.submit adds the token; both admins' pages have a second form, the logout button's,
-    which posts elsewhere.
+    which posts elsewhere. Django's forms post back with no action; Flask's name the page's URL.
     """
     reader = FormReader()
     reader.feed(page)
     reader.close()
-    own = [fields for action, fields in reader.forms if not action]
+    own = [
+        fields
+        for action, fields in reader.forms
+        if not action or urlsplit(action).path == urlsplit(path).path
+    ]
     assert len(own) == 1, f"{len(own)} forms post back to the page, not 1"
     return {name: value for name, value in own[0].items() if name != csrf_field}
 
@@ -446,6 +451,56 @@ def test_admin_pages_carry_the_security_headers(browser, admin, site, page):
     assert_security_headers(admin.get(page(site)))
 
 
+# Django's never_cache; it also says max-age=0.
+NEVER_CACHE = {"no-cache", "no-store", "must-revalidate", "private"}
+# Where an admin's CSP may let the page load from: the site itself, and images written in the
+# page's stylesheets as data: URLs (Bootstrap's icons); nothing from elsewhere, nothing inline.
+ADMIN_SOURCES = {"'self'", "'none'"}
+ADMIN_IMAGE_SOURCES = {"'self'", "data:"}
+ADMIN_PAGES = [
+    pytest.param(lambda site, item: LOGIN, id="login"),
+    pytest.param(lambda site, item: INDEX, id="index"),
+    pytest.param(lambda site, item: ITEMS, id="item list"),
+    pytest.param(lambda site, item: site.add, id="add form"),
+    pytest.param(lambda site, item: site.change.format(**item), id="edit form"),
+    pytest.param(lambda site, item: site.delete_page.format(**item), id="delete confirmation"),
+]
+
+
+def policy(response: requests.Response) -> dict[str, set[str]]:
+    """The response's Content-Security-Policy: each directive's sources."""
+    header = response.headers.get("Content-Security-Policy", "")
+    directives = (part.split() for part in header.split(";") if part.strip())
+    return {name: set(sources) for name, *sources in directives}
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages_are_never_cached_and_vary_by_cookie(browser, admin, site, item, page):
+    for visitor in (browser, admin):
+        response = visitor.get(page(site, item))
+        assert header_values(response, "Cache-Control") >= NEVER_CACHE, response.headers
+        assert "cookie" in header_values(response, "Vary"), response.headers
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages_have_a_csp_that_allows_only_the_site(browser, admin, site, item, page):
+    for visitor in (browser, admin):
+        sources = policy(visitor.get(page(site, item)))
+        assert sources.get("default-src") == {"'self'"}, sources
+        assert sources.get("frame-ancestors") == {"'none'"}, sources
+        assert sources.get("base-uri") == sources.get("form-action") == {"'self'"}, sources
+        assert sources.get("img-src", {"'self'"}) <= ADMIN_IMAGE_SOURCES, sources
+        others = set().union(*(found for name, found in sources.items() if name != "img-src"))
+        assert others <= ADMIN_SOURCES, sources
+
+
+@pytest.mark.parametrize("path", ["/", "/api/data", "/api/items", "/healthz", "/no-such-page"])
+def test_answers_outside_the_admin_neither_vary_by_cookie_nor_set_one(admin, path):
+    response = admin.get(path)
+    assert "cookie" not in header_values(response, "Vary"), response.headers
+    assert "Set-Cookie" not in response.headers
+
+
 ASSET_TYPES = {
     "stylesheet": {"text/css"},
     "script": {"text/javascript", "application/javascript"},
@@ -626,7 +681,8 @@ def test_simultaneous_creates_of_one_name_give_one_item_and_form_errors(
     pass the check, and the unique index then refuses the second: a form error too, never a 500.
     """
     page = admin.get(site.add)
-    fields = form_fields(page.text, site.csrf_field) | {"name": unique_name, "quantity": "1"}
+    fields = form_fields(page.text, site.csrf_field, site.add)
+    fields |= {"name": unique_name, "quantity": "1"}
     fields[site.csrf_field] = csrf_token(page.text, site.csrf_field)
     barrier = threading.Barrier(RACERS)
 

@@ -2,7 +2,13 @@
 
 import pytest
 
-from contract_tests.helpers import HTML, JSON, UNKNOWN_ID, assert_security_headers
+from contract_tests.helpers import (
+    HTML,
+    JSON,
+    UNKNOWN_ID,
+    assert_security_headers,
+    header_values,
+)
 
 UNKNOWN_ITEM = f"/api/items/{UNKNOWN_ID}"
 # (method, path, request options, Content-Type of the answer or None for no body). Requests carry
@@ -37,3 +43,8 @@ def test_every_body_has_the_content_type_of_its_kind(api, method, path, options,
         assert response.content == b""
     else:
         assert response.headers["Content-Type"] == content_type
+
+
+@pytest.mark.parametrize(("method", "path", "options", "content_type"), RESPONSES)
+def test_no_response_outside_the_admin_varies_by_cookie(api, method, path, options, content_type):
+    assert "cookie" not in header_values(api.request(method, path, **options), "Vary")

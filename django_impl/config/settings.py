@@ -23,6 +23,8 @@ ALLOWED_HOSTS = [host.strip() for host in allowed_hosts.split(",") if host.strip
 API_TOKEN = os.environ.get("API_TOKEN") or None
 
 INSTALLED_APPS = [
+    # First, so that its templates/admin/base_site.html overrides the admin's own.
+    "items",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -31,17 +33,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Counts failed admin logins in the database and locks out (Flask: items/lockout.py).
     "axes",
-    "items",
 ]
 
 MIDDLEWARE = [
     # First: the client's address from X-Forwarded-For with TRUSTED_PROXIES, for everything after.
-    "items.lockout.forwarded_for",
-    # Outermost, so that every response says X-Frame-Options: DENY, a 400 for a bad Host too.
+    "items.security.forwarded_for",
+    # Around the rest, so that every response says X-Frame-Options: DENY, a bad Host's 400 too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # nosniff, Referrer-Policy and Cross-Origin-Opener-Policy (same-origin by default), and
     # with HTTPS=1 the redirect and HSTS.
     "django.middleware.security.SecurityMiddleware",
+    # Django 5.2 has no CSP setting: a function of items/security.py sends the admin's.
+    "items.security.admin_content_security_policy",
     # Checks the Host against ALLOWED_HOSTS: before WhiteNoise, so no Host gets a static file
     # that it would not get a page (Flask: items/security.py checks before every view).
     "django.middleware.common.CommonMiddleware",

@@ -9,8 +9,8 @@ from axes.models import AccessAttempt
 from django.db.models import F
 from django.test import Client, RequestFactory
 
-from items.lockout import forwarded_for
 from items.models import NAME_MAX_LENGTH, Item
+from items.security import forwarded_for
 
 pytestmark = pytest.mark.django_db
 

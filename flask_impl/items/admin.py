@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model.template import EditRowAction, LinkRowAction
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import LoginManager, current_user, login_user, logout_user
+from jinja2.ext import Extension
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -162,6 +163,7 @@ class ItemAdmin(AdminOnly, ModelView):
     page_size = 100
     # The form is ItemForm, the rules the API runs too (Django: a ModelForm of Item).
     form = ItemForm
+    create_template = "admin/items/item/create.html"
     edit_template = "admin/items/item/edit.html"
     # Deleting goes through the confirmation page only, so no bulk delete with a JS confirm.
     action_disallowed_list = ("delete",)
@@ -221,9 +223,20 @@ class ItemAdmin(AdminOnly, ModelView):
         return self.render("admin/delete_confirmation.html", item=item, list_url=list_url)
 
 
+class HtmlLang(Extension):
+    """lang="en" on the <html> of Flask-Admin's base template, which has no block to say it."""
+
+    def preprocess(self, source, name, filename=None):
+        # Django's admin writes <html lang="..."> itself.
+        if name == "admin/base.html":
+            source = source.replace("<html>", '<html lang="en">', 1)
+        return source
+
+
 def init_app(app):
     """Log-in sessions and the admin site (Django: the admin and auth apps, admin.site.urls)."""
     login_manager.init_app(app)
+    app.jinja_env.add_extension(HtmlLang)
     theme = Bootstrap4Theme(base_template="admin/base_site.html")
     admin = Admin(app, name=SITE_NAME, index_view=AdminHomeView(), theme=theme)
     admin.add_view(ItemAdmin(Item, db, name="Items", endpoint="item", url="/admin/items/item"))

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -15,6 +16,11 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# The admin loads all from the site, Bootstrap's icons as data: images (Django's: none of those).
+ADMIN_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def host_name(host):
@@ -46,9 +52,27 @@ def refuse_extra_leading_slashes():
         raise NotFound()
 
 
+def is_admin_page():
+    """Whether the request is for a page of the admin (Flask-Admin's static files are there too)."""
+    return request.path.startswith("/admin/") and request.endpoint != "admin.static"
+
+
+class AdminSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, saved (with Vary: Cookie) by admin pages only: no other uses it."""
+
+    def save_session(self, app, session, response):
+        # Flask-Login reads the session after every request; Django saves it where a view used it.
+        if is_admin_page():
+            super().save_session(app, session, response)
+
+
 def add_security_headers(response):
     """The security headers on every response; HSTS over HTTPS; Allow in alphabetical order."""
     response.headers.update(SECURITY_HEADERS)
+    if is_admin_page():
+        # Django: the admin's views are never_cache.
+        response.headers["Cache-Control"] = "no-cache, no-store, must-revalidate, private"
+        response.headers["Content-Security-Policy"] = ADMIN_CONTENT_SECURITY_POLICY
     # Only over HTTPS, as Django does: a browser ignores HSTS received over plain HTTP (RFC 6797).
     hsts = current_app.config["STRICT_TRANSPORT_SECURITY"]
     if hsts and request.is_secure:
@@ -64,7 +88,7 @@ def init_app(app):
     # Django: CommonMiddleware checks the Host (Flask's TRUSTED_HOSTS cannot match [::1]).
     app.before_request(check_allowed_host)
     # X-Forwarded-For ends with what the TRUSTED_PROXIES proxies appended, the client's address
-    # first; X-Forwarded-Proto only with HTTPS=1. Django: items.lockout.forwarded_for, SECURE_*.
+    # first; X-Forwarded-Proto only with HTTPS=1. Django: items.security.forwarded_for, SECURE_*.
     proxies, https = app.config["TRUSTED_PROXIES"], app.config["HTTPS"]
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=int(https))
     if https:
@@ -72,3 +96,4 @@ def init_app(app):
         app.before_request(redirect_to_https)
     app.before_request(refuse_extra_leading_slashes)
     app.after_request(add_security_headers)
+    app.session_interface = AdminSessionInterface()

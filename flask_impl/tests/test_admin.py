@@ -78,7 +78,8 @@ def test_users_who_are_not_admins_cannot_log_in(client, make_user, flags):
 
 def test_a_logged_in_user_who_is_not_an_admin_is_sent_to_the_login_page(app, client, make_user):
     make_user("someone", PASSWORD, is_admin=False)
-    with client.session_transaction() as session:
+    # On an admin page: only those save the session (items/security.py).
+    with client.session_transaction(ITEMS) as session:
         session["_user_id"] = "1"
     assert client.get(ITEMS).headers["Location"] == "/admin/login/?next=/admin/items/item/"
     assert "You are authenticated as someone" in client.get("/admin/login/").text

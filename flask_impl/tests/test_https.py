@@ -42,7 +42,7 @@ def test_https_settings_match_djangos(monkeypatch, tmp_path, https, hsts):
 def test_https_trusts_the_scheme_and_trusted_proxies_the_address(
     app, monkeypatch, https, proxies, x_proto, x_for
 ):
-    # Django: SECURE_PROXY_SSL_HEADER, and the items.lockout.forwarded_for middleware.
+    # Django: SECURE_PROXY_SSL_HEADER, and the items.security.forwarded_for middleware.
     for name, value in {"HTTPS": https, "TRUSTED_PROXIES": proxies}.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,40 @@
+"""The client's address behind proxies and the admin's CSP; the rest is in settings.py."""
+
+import contextlib
+import ipaddress
+
+from django.conf import settings
+
+from items.views import CONTENT_SECURITY_POLICY
+
+
+def forwarded_for(get_response):
+    """Middleware: REMOTE_ADDR becomes the client's address, for axes and the access log.
+
+    With TRUSTED_PROXIES=N, the Nth address from the end of X-Forwarded-For, the one that the
+    first of the N proxies in front appended (anyone could send the entries before; Flask:
+    ProxyFix(x_for=N)). Something that is not an address leaves REMOTE_ADDR as it is: axes
+    stores it in an inet column on PostgreSQL.
+    """
+
+    def middleware(request):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if 0 < settings.TRUSTED_PROXIES <= len(forwarded):
+            with contextlib.suppress(ValueError):
+                address = ipaddress.ip_address(forwarded[-settings.TRUSTED_PROXIES].strip())
+                request.META["REMOTE_ADDR"] = str(address)
+        return get_response(request)
+
+    return middleware
+
+
+def admin_content_security_policy(get_response):
+    """Middleware: the home page's CSP on every page of the admin too (Flask: security.py)."""
+
+    def middleware(request):
+        response = get_response(request)
+        if request.path.startswith("/admin/"):
+            response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
+
+    return middleware
