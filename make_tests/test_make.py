@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.test_both import free_port, listening, wait_for
+from contract_tests.servers import free_port
+from tools.both import port_in_use
+from tools.test_both import wait_for
 from workshop.check import REPO, copy_repository
 
 SETUP_FILES = [
@@ -129,13 +131,13 @@ def test_run_stops_both_twins_on_ctrl_c_quietly_with_nothing_left_listening(repo
     )
 
     def both_twins_listen():
-        return all(listening(port) for port in ports)
+        return all(port_in_use(port) for port in ports)
 
     try:
         wait_for(both_twins_listen, seconds=90)
     finally:
         os.killpg(runner.pid, signal.SIGINT)
         output = runner.communicate(timeout=60)[0]
-    assert not any(listening(port) for port in ports)
+    assert not any(port_in_use(port) for port in ports)
     noise = [line for line in output.splitlines() if "Traceback" in line or "make: ***" in line]
     assert not noise, "\n".join(noise)

@@ -9,20 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.servers import free_port
+from tools.both import port_in_use
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port():
-    """A port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def listening(port):
-    """Whether something listens on the port."""
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def server(port):
@@ -63,14 +53,14 @@ def test_ctrl_c_stops_both_quietly_and_nothing_is_left_listening(ports):
     )
 
     def both_listen():
-        return all(listening(port) for port in ports)
+        return all(port_in_use(port) for port in ports)
 
     wait_for(both_listen)
     runner.send_signal(signal.SIGINT)
     output, errors = runner.communicate(timeout=20)
     assert runner.returncode == 0, errors
     assert "Traceback" not in errors
-    assert not any(listening(port) for port in ports)
+    assert not any(port_in_use(port) for port in ports)
     assert {line.split("|")[0].strip() for line in output.splitlines()} <= {"flask", "django"}
 
 
@@ -79,7 +69,7 @@ def test_when_one_twin_stops_the_other_is_stopped_with_its_status(ports):
     runner = start(("flask", flask_port, "exit 3"), ("django", django_port, server(django_port)))
     runner.communicate(timeout=20)
     assert runner.returncode == 3
-    assert not listening(django_port)
+    assert not port_in_use(django_port)
 
 
 def test_a_port_in_use_is_one_line_naming_its_variable(ports):
