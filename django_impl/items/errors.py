@@ -22,13 +22,12 @@ class ApiError(Exception):
         self.fields = fields
         self.headers = headers or {}
 
-
-def error_body(code, message, fields=None):
-    """The JSON error envelope."""
-    error = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
+    def to_dict(self):
+        """The JSON error envelope."""
+        error = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
 
 
 def wants_json(request):
@@ -40,9 +39,7 @@ def wants_json(request):
 def error_response(request, error):
     """The response for an ApiError: the JSON envelope or the items/error.html page."""
     if wants_json(request):
-        response = JsonResponse(
-            error_body(error.code, error.message, error.fields), status=error.status
-        )
+        response = JsonResponse(error.to_dict(), status=error.status)
     else:
         context = {"status": error.status, "message": error.message}
         response = render(request, "items/error.html", context, status=error.status)
@@ -82,19 +79,16 @@ class ErrorMiddleware:
 
 def bad_request(request, exception):
     """400: a Host outside ALLOWED_HOSTS, or another request Django refused before any view."""
-    if isinstance(exception, DisallowedHost):
-        message = "The Host header is not allowed."
-    else:
-        message = "Bad request."
+    bad_host = isinstance(exception, DisallowedHost)
+    message = "The Host header is not allowed." if bad_host else "Bad request."
     return error_response(request, ApiError(400, "bad_request", message))
 
 
 @csrf_exempt
 def api_not_found(request, path):
-    """Any other path under /api/: a JSON 404 for every method, with DEBUG=1 too.
+    """Any other path under /api/: a JSON 404 for every method, where DEBUG=1's would be HTML.
 
-    Django: a path that matches no pattern never reaches a view, so with DEBUG=1 Django would
-    answer with its HTML debug page. Flask's errorhandler answers the same in every mode.
+    Django shows its debug page for a path no pattern matches; Flask's errorhandler never does.
     """
     raise ApiError(404, "not_found", "Not found.")
 

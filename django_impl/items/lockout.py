@@ -1,7 +1,5 @@
-"""Failed admin logins: the answer once locked out.
+"""Failed admin logins: django-axes counts them (settings.py, AXES_*); this is its answer.
 
-django-axes counts them and locks out (settings.py, AXES_*) by REMOTE_ADDR, which
-items.security.forwarded_for sets behind trusted proxies; this is its callable for the answer.
 Flask: items/lockout.py does the whole job.
 """
 

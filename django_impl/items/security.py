@@ -11,10 +11,9 @@ from items.views import CONTENT_SECURITY_POLICY
 def forwarded_for(get_response):
     """Middleware: REMOTE_ADDR becomes the client's address, for axes and the access log.
 
-    With TRUSTED_PROXIES=N, the Nth address from the end of X-Forwarded-For, the one that the
-    first of the N proxies in front appended (anyone could send the entries before; Flask:
-    ProxyFix(x_for=N)). Something that is not an address leaves REMOTE_ADDR as it is: axes
-    stores it in an inet column on PostgreSQL.
+    With TRUSTED_PROXIES=N, the Nth address from the end of X-Forwarded-For, which the first of
+    the N proxies appended; anyone could send the ones before (Flask: ProxyFix(x_for=N)). Not an
+    address, it is ignored: axes stores REMOTE_ADDR in an inet column on PostgreSQL.
     """
 
     def middleware(request):

@@ -68,13 +68,6 @@ def is_safe_url(url):
     )
 
 
-def redirect_to_login():
-    """302 to the login page, with the path to come back to (Django: redirect_to_login())."""
-    query = request.query_string.decode("latin-1")
-    next_url = f"{request.path}?{query}" if query else request.path
-    return redirect(f"{url_for('admin.login_view')}?{urlencode({'next': next_url}, safe='/')}")
-
-
 class AdminOnly:
     """Admins see the view; anyone else goes to the login page (Django: AdminSite.admin_view)."""
 
@@ -83,8 +76,10 @@ class AdminOnly:
         return is_admin(current_user)
 
     def inaccessible_callback(self, name, **kwargs):
-        """Redirect to the login page, with the way back."""
-        return redirect_to_login()
+        """302 to the login page, with the path to come back to (Django: redirect_to_login())."""
+        query = request.query_string.decode("latin-1")
+        next_url = f"{request.path}?{query}" if query else request.path
+        return redirect(f"{url_for('admin.login_view')}?{urlencode({'next': next_url}, safe='/')}")
 
 
 class AdminHomeView(AdminOnly, AdminIndexView):
@@ -139,11 +134,6 @@ class AdminHomeView(AdminOnly, AdminIndexView):
         return self.render("admin/logged_out.html")
 
 
-def delete_link(action, row_id, item):
-    """The URL of an item's delete confirmation page."""
-    return url_for("item.delete_view", id=row_id)
-
-
 def format_updated(view, context, item, name):
     """The list's Updated cell, in UTC and to the minute, as Django's admin shows it."""
     # Flask-Admin prints str(datetime); Django's DATETIME_FORMAT has no strftime codes.
@@ -170,7 +160,7 @@ class ItemAdmin(AdminOnly, ModelView):
 
     def get_list_row_actions(self):
         """Edit, and a link to the delete confirmation page (Flask-Admin's own: a JS confirm)."""
-        return [EditRowAction(), LinkRowAction("fa fa-trash", delete_link, title="Delete")]
+        return [EditRowAction(), LinkRowAction("fa fa-trash", "delete/?id={row_id}", "Delete")]
 
     def get_list(self, page, sort_column, sort_desc, search, filters, *args, **kwargs):
         """The list; a search with a NUL (PostgreSQL cannot compare it) is refused, as in Django."""

@@ -13,7 +13,6 @@ from .errors import ApiError
 from .models import Item, User, db
 
 DEFAULT_SEED_PATH = Path(__file__).resolve().parents[2] / "seed" / "items.json"
-NO_ADMIN_PASSWORD = "ADMIN_PASSWORD is not set: export the admin's password first."  # noqa: S105
 
 
 @click.command("seed")
@@ -46,7 +45,7 @@ def create_admin_command():
     username = os.environ.get("ADMIN_USERNAME") or "admin"
     password = os.environ.get("ADMIN_PASSWORD")
     if not password:
-        raise SystemExit(NO_ADMIN_PASSWORD)
+        raise SystemExit("ADMIN_PASSWORD is not set: export the admin's password first.")
     user = db.session.scalar(select(User).where(User.username == username))
     created = user is None
     if created:

@@ -9,24 +9,9 @@ def database_url(instance_path):
     """DATABASE_URL for SQLAlchemy (psycopg 3 for PostgreSQL), else a SQLite file in instance/."""
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'items.sqlite3'}"
     # Django: dj-database-url understands postgres:// itself; SQLAlchemy needs the driver named.
-    for scheme in ("postgres://", "postgresql://"):
-        if url.startswith(scheme):
-            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + url.partition("://")[2]
     return url
-
-
-def engine_options(url):
-    """For PostgreSQL: a pool, checked, with a connect timeout (Django: settings.DATABASES)."""
-    if not url.startswith("postgresql"):
-        return {}
-    # gunicorn.conf.py's 4 threads, 4 more for a burst; a SELECT 1 replaces a connection the
-    # server has closed; an unreachable database is a 503 after 2 s, not the OS's TCP timeout.
-    return {
-        "pool_size": 4,
-        "max_overflow": 4,
-        "pool_pre_ping": True,
-        "connect_args": {"connect_timeout": 2},
-    }
 
 
 class Config:
@@ -46,7 +31,15 @@ class Config:
         # Empty string and unset mean the same: no token, so every write is refused.
         self.API_TOKEN = os.environ.get("API_TOKEN") or None
         self.SQLALCHEMY_DATABASE_URI = database_url(instance_path)
-        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # gunicorn.conf.py's 4 threads and 4 more for a burst; a SELECT 1 replaces a closed
+            # connection; an unreachable database is a 503 after 2 s (Django: DATABASES).
+            self.SQLALCHEMY_ENGINE_OPTIONS = {
+                "pool_size": 4,
+                "max_overflow": 4,
+                "pool_pre_ping": True,
+                "connect_args": {"connect_timeout": 2},
+            }
         self.MAX_CONTENT_LENGTH = 1024 * 1024
         # HTTPS=1: behind one TLS proxy, the only way in; TRUSTED_PROXIES: the proxies in front.
         self.HTTPS = os.environ.get("HTTPS", "0") == "1"

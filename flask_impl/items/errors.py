@@ -4,14 +4,13 @@ from flask import Response, current_app, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 
-# Envelope code and message of the errors Werkzeug raises itself (routing, body size, bad Host),
-# in Django's words, so that both twins answer alike.
+# Envelope code and message of the errors Werkzeug raises itself (routing, body size, bad Host)
+# and of the 500 Flask makes of an unhandled exception, in Django's words.
 HTTP_ERRORS = {
     400: ("bad_request", "Bad request."),
     404: ("not_found", "Not found."),
     405: ("method_not_allowed", "Method {method} not allowed."),
     413: ("payload_too_large", "The body is larger than 1 MiB."),
-    415: ("unsupported_media_type", "Send the body as application/json."),
     500: ("internal_error", "Internal server error."),
 }
 
@@ -27,13 +26,12 @@ class ApiError(Exception):
         self.fields = fields
         self.headers = headers or {}
 
-
-def error_body(code, message, fields=None):
-    """The JSON error envelope."""
-    error = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
+    def to_dict(self):
+        """The JSON error envelope."""
+        error = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
 
 
 def wants_json():
@@ -46,7 +44,7 @@ def wants_json():
 def error_response(error):
     """The response for an ApiError: the JSON envelope or the items/error.html page."""
     if wants_json():
-        response = current_app.json.response(error_body(error.code, error.message, error.fields))
+        response = current_app.json.response(error.to_dict())
     else:
         page = render_template("items/error.html", status=error.status, message=error.message)
         response = Response(page, mimetype="text/html")
@@ -56,7 +54,11 @@ def error_response(error):
 
 
 def handle_http_exception(error):
-    """Werkzeug's own errors (no route, 405, body too large, bad Host) in the envelope or a page."""
+    """Werkzeug's own errors (no route, 405, body too large, bad Host) in the envelope or a page.
+
+    An unhandled exception arrives here as a 500, after Flask has logged it; with DEBUG=1 Flask
+    lets Werkzeug's debugger show it instead, as Django shows its debug page.
+    """
     status = error.code or 500
     code, message = HTTP_ERRORS.get(status, ("error", error.name))
     message = message.format(method=request.method)
@@ -74,20 +76,8 @@ def handle_database_unavailable(error):
     return error_response(ApiError(503, "unavailable", "The database is unavailable."))
 
 
-def handle_unexpected_error(error):
-    """500 for an unexpected exception: logged, never a traceback in the body."""
-    if current_app.debug:
-        # DEBUG=1: let Werkzeug's debugger show it, as Django shows its debug page.
-        raise error
-    current_app.logger.error(
-        "Unexpected error on %s %s", request.method, request.path, exc_info=error
-    )
-    return error_response(ApiError(500, "internal_error", "Internal server error."))
-
-
 def register_error_handlers(app):
     """Answer errors (Django: ErrorMiddleware and config/urls.py's handler400/404/500)."""
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
-    app.register_error_handler(Exception, handle_unexpected_error)

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from flask import render_template
-from sqlalchemy import DateTime, String, UniqueConstraint, case, delete, select
+from sqlalchemy import DateTime, String, UniqueConstraint, delete, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,19 +48,15 @@ def is_locked_out(username, address):
 
 def record_failure(username, address):
     """Count a failure of the pair in one atomic upsert; return whether it is now locked out."""
-    # Expired rows go first, as django-axes' database handler does.
+    # Expired rows go first, as django-axes' database handler does: a row left is a recent one.
     now = utc_now()
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempt_time < now - COOL_OFF))
     upsert = UPSERTS[db.engine.dialect.name](LoginAttempt).values(
         username=username, ip_address=address, failures_since_start=1, attempt_time=now
     )
-    recent = LoginAttempt.attempt_time >= now - COOL_OFF
     upsert = upsert.on_conflict_do_update(
         index_elements=["username", "ip_address"],
-        set_={
-            "failures_since_start": case((recent, LoginAttempt.failures_since_start + 1), else_=1),
-            "attempt_time": now,
-        },
+        set_={"failures_since_start": LoginAttempt.failures_since_start + 1, "attempt_time": now},
     )
     failures = db.session.scalar(upsert.returning(LoginAttempt.failures_since_start))
     db.session.commit()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from items.config import Config, database_url, engine_options
+from items.config import Config, database_url
 
 
 @pytest.fixture
@@ -53,12 +53,15 @@ def test_an_empty_api_token_means_none(environment, tmp_path):
     assert Config(str(tmp_path)).API_TOKEN is None
 
 
-def test_postgresql_gets_a_small_checked_pool_with_a_connect_timeout():
-    options = engine_options("postgresql+psycopg://u@db/items")
+def test_postgresql_gets_a_small_checked_pool_with_a_connect_timeout(environment, tmp_path):
+    environment.setenv("SECRET_KEY", "s")
+    environment.setenv("DATABASE_URL", "postgres://u@db/items")
+    options = Config(str(tmp_path)).SQLALCHEMY_ENGINE_OPTIONS
     assert options["pool_size"] == 4
     assert options["pool_pre_ping"] is True
     assert options["connect_args"] == {"connect_timeout": 2}
 
 
-def test_sqlite_keeps_flask_sqlalchemys_engine_defaults():
-    assert engine_options("sqlite:////tmp/items.sqlite3") == {}
+def test_sqlite_keeps_flask_sqlalchemys_engine_defaults(environment, tmp_path):
+    environment.setenv("SECRET_KEY", "s")
+    assert not hasattr(Config(str(tmp_path)), "SQLALCHEMY_ENGINE_OPTIONS")

@@ -43,16 +43,19 @@ def test_an_unreachable_database_is_a_503(unreachable_app, path, content_type):
         ("/boom", "text/html; charset=utf-8", b"<h2>500</h2>"),
     ],
 )
-def test_an_unexpected_error_is_a_500_without_details(app, path, content_type, marker):
+def test_an_unexpected_error_is_a_500_without_details(app, caplog, path, content_type, marker):
     def boom():
         raise RuntimeError("secret detail")
 
     app.add_url_rule(path, "boom", boom)
+    # TESTING lets exceptions through to the test; in production Flask answers with a 500.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get(path)
     assert response.status_code == 500
     assert response.content_type == content_type
     assert marker in response.data
     assert b"secret detail" not in response.data
+    assert "secret detail" in caplog.text, "the traceback goes to the log"
 
 
 @pytest.mark.parametrize("path", ["/api/nope", "/api/items/", "/api/items/abc", "/api/items/999"])
