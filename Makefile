@@ -21,12 +21,17 @@ DEV_ADMIN_PASSWORD := dev-admin-password
 # The twins' CLIs, in development mode unless DEBUG is set (DEBUG=0 needs SECRET_KEY, as serve does).
 FLASK := cd flask_impl && DEBUG=$${DEBUG:-1} $(BIN)/flask --app wsgi
 DJANGO := cd django_impl && DEBUG=$${DEBUG:-1} $(PY) manage.py
-# The contract suite (and the workshop's exercise tests), the twins tested in parallel: one
-# pytest-xdist worker per twin (-n auto; serial when one twin is chosen). Without its fuzz tests,
-# which alone need the pytest plugins of schemathesis and Hypothesis, nor the plugins of the venv's
-# other packages (pytest-django, for the twins' own tests; anyio): they cost each process ~1 s.
-CONTRACT := $(BIN)/pytest -n auto -p no:schemathesis -p no:hypothesispytest -p no:django \
-	-p no:anyio contract_tests workshop
+# The contract suite (and the workshop's exercise tests), in one process: the twins' servers run
+# beside it (twin_servers/). Without the pytest plugins of the venv's other packages
+# (schemathesis's and Hypothesis's, for the fuzz tests alone; pytest-django, for the twins' own
+# tests; anyio): they cost each run about a second.
+CONTRACT := $(BIN)/pytest -p no:schemathesis -p no:hypothesispytest -p no:django -p no:anyio \
+	contract_tests workshop
+# The workshop's runs (test-both, test-flask, test-django) leave out the slow tests and end on the
+# side-by-side table and one line per failing test and reason; TB=short (or long, as pytest's --tb)
+# adds the tracebacks. Skips are still summed up (-rs): they say how to run what they skip.
+TB ?= no
+WORKSHOP_RUN = -m "not slow" --tb=$(TB) -rs
 # Both twins side by side, output prefixed; when one stops (or on Ctrl-C), both stop (tools/both.py).
 BOTH = $(PY) -m tools.both flask $(FLASK_PORT) "$(1)" django $(DJANGO_PORT) "$(2)"
 
@@ -104,13 +109,13 @@ test-make: setup  ## setup, migrations and run, run for real in copies of the re
 # workshop/ holds the workshop's exercise tests: skipped unless EXERCISE=N names one.
 # The workshop's loop: the contract suite but its few slow tests (marked slow: make test runs them).
 test-both: setup  ## the contract suite against both live twins, side by side; EXERCISE=N adds its tests
-	$(CONTRACT) -m "not slow"
+	$(CONTRACT) $(WORKSHOP_RUN)
 
 test-flask: setup  ## the contract suite against the Flask twin
-	$(CONTRACT) -m "not slow" --twin flask
+	$(CONTRACT) $(WORKSHOP_RUN) --twin flask
 
 test-django: setup  ## the contract suite against the Django twin
-	$(CONTRACT) -m "not slow" --twin django
+	$(CONTRACT) $(WORKSHOP_RUN) --twin django
 
 test-postgres: setup  ## the contract suite with both twins on PostgreSQL at POSTGRES_URL
 	$(CONTRACT) --postgres "$(POSTGRES_URL)"
@@ -165,5 +170,5 @@ format: setup  ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 clean:  ## remove the venv, caches and development databases
-	rm -rf $(VENV) .pytest_cache .ruff_cache flask_impl/instance django_impl/db.sqlite3* django_impl/staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .runs flask_impl/instance django_impl/db.sqlite3* django_impl/staticfiles
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

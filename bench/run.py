@@ -29,9 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from chart import draw_chart  # noqa: E402
 
-# The contract suite's launcher of the twins (serve.sh, fresh SQLite, free port, API token).
-from contract_tests.servers import Flavour, Server, die_with_parent, free_port  # noqa: E402
 from tools.both import stop as stop_group  # noqa: E402
+
+# The contract suite's launcher of the twins (serve.sh, fresh SQLite, free port, API token).
+from twin_servers.server import Flavour, Server, free_port, guarded  # noqa: E402
 
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -95,15 +96,7 @@ def start_bare(name, command, *, cwd, env, log_path, stoppers):
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
     command = [part.format(port=port) for part in command]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed commands built by the benches
-            command,
-            cwd=cwd,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
+        process = guarded(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     stop = functools.partial(stop_group, process, port)
     stoppers.append(stop)

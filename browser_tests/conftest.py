@@ -1,6 +1,6 @@
 """The browser tests' harness: Debian's Chromium, both twins as live servers, watched pages.
 
-The twins are started by the contract suite's launcher (contract_tests/servers.py), each with a
+The twins are started by the kit that runs them as real servers (twin_servers/), each with a
 fresh database and an admin user made by its own command. Every test runs once per twin
 ([flask], [django]) in a fresh browser context, and fails if the page logged a console error
 (a CSP block, a stylesheet or script that did not load) or threw.
@@ -30,8 +30,10 @@ from browser_tests.helpers import (
     launch_chromium,
     log_in,
 )
-from contract_tests.helpers import UNIQUE_NAME_LENGTH, Api
-from contract_tests.servers import MAIN, Server, ServerPool
+from contract_tests.helpers import UNIQUE_NAME_LENGTH
+from twin_servers.client import Api
+from twin_servers.pool import ServerPool
+from twin_servers.server import MAIN, Server
 
 # Playwright's assertions retry up to this long (default 5 s): room for a busy CI machine.
 expect.set_options(timeout=10_000)

@@ -12,7 +12,8 @@ from pathlib import Path
 import requests
 from playwright.sync_api import ConsoleMessage, Locator, Page, Playwright
 
-from contract_tests.servers import free_port, http_session
+from twin_servers.client import http_session
+from twin_servers.server import free_port
 
 TWINS = ["flask", "django"]
 # Debian's Chromium (`apt-get install chromium`); Playwright never downloads a browser here.

@@ -1,6 +1,6 @@
 """`make screenshots`: each twin's home page, login, item list and edit form, as PNGs in docs/img/.
 
-The twins run as in the browser tests (contract_tests/servers.py), loaded with the seed data by
+The twins run as in the browser tests (twin_servers/), loaded with the seed data by
 their own seed commands, with an admin user named `admin`, as `make run` makes.
 """
 
@@ -24,7 +24,8 @@ from browser_tests.helpers import (
     log_in,
     open_edit_form,
 )
-from contract_tests.servers import ADMIN_COMMANDS, MAIN, REPO, VENV_BIN, Server, ServerPool
+from twin_servers.pool import ServerPool
+from twin_servers.server import ADMIN_COMMANDS, MAIN, REPO, VENV_BIN, Server
 
 IMAGES = REPO / "docs" / "img"
 SEED_COMMANDS = {

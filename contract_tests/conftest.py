@@ -1,13 +1,11 @@
-"""The contract suite's harness: which twins, which servers, and the fixtures every test uses.
+"""The contract suite's options and fixtures: which twins, which servers, what every test uses.
 
 By default the suite starts each selected twin (`--twin flask`, `--twin django`; default both)
-as a real Gunicorn server with a fresh database: a SQLite file, or with `--postgres URL` a
-database created for it on that PostgreSQL server and dropped afterwards.
+as a real Gunicorn server with a fresh database (twin_servers/): a SQLite file, or with
+`--postgres URL` a database created for it on that PostgreSQL server and dropped afterwards.
 With CONTRACT_TARGETS="flask=http://host:5000,..." (and API_TOKEN) it tests servers that are
 already running and starts nothing.
-With `-n auto` (the Makefile's way) pytest-xdist tests the twins in parallel, one worker each:
-see TwinScheduling, the `twin` fixture and ServerPool.claim for how the workers share servers.
-The admin tests log in as the admin user that the harness creates in each twin it starts (by the
+The admin tests log in as the admin user that the suite creates in each twin it starts (by the
 twin's own command, with a random name and password); under CONTRACT_TARGETS, as ADMIN_USERNAME
 (default "admin") with ADMIN_PASSWORD from the environment.
 """
@@ -19,11 +17,13 @@ import uuid
 from functools import partial
 
 import pytest
-from xdist.scheduler import LoadScopeScheduling
+import requests
 
-from contract_tests.helpers import ITEM_PATH, UNIQUE_NAME_LENGTH, Api, fill
-from contract_tests.servers import BARE, FORWARDED, MAIN, PROXIED, ServerPool
-from contract_tests.side_by_side import SideBySide, row_and_column
+from contract_tests.helpers import UNIQUE_NAME_LENGTH, fill
+from contract_tests.side_by_side import SideBySide
+from twin_servers.client import ITEM_PATH, Api, http_session
+from twin_servers.pool import ServerPool
+from twin_servers.server import BARE, FORWARDED, MAIN, PROXIED, ServerError
 
 TWINS = ["flask", "django"]
 # Fixtures that need a server, and which kind of server each one needs.
@@ -109,7 +109,7 @@ def pytest_generate_tests(metafunc) -> None:
     """Run each test using `twin` (through `api` and others) once per twin: [flask], [django]."""
     if "twin" in metafunc.fixturenames:
         twins = metafunc.config.twins
-        metafunc.parametrize("twin", twins, ids=twins, indirect=True)
+        metafunc.parametrize("twin", twins, ids=twins)
 
 
 def pytest_ignore_collect(collection_path, config) -> bool | None:
@@ -134,7 +134,65 @@ def pytest_collection_modifyitems(config, items) -> None:
     items.sort(key=lambda item: any(name in item.fixturenames for name in ADMIN_FIXTURES))
 
 
-def servers_needed(items, twin: str) -> list:
+def pytest_sessionstart(session) -> None:
+    """Start the twins' main servers before collection: they boot while it goes on.
+
+    Nearly every test needs them; a run whose tests do not has started them for nothing.
+    Under CONTRACT_TARGETS, check that each target answers, and stop at once if one does not.
+    """
+    config = session.config
+    if config.option.collectonly:
+        return
+    if config.targets:
+        for twin, url in config.targets.items():
+            check_reachable(twin, url)
+        return
+    config.server_pool = ServerPool(
+        [(twin, MAIN) for twin in config.twins], postgres_url=config.getoption("postgres")
+    )
+
+
+def check_reachable(twin: str, url: str) -> None:
+    """Stop the run with one line when a CONTRACT_TARGETS server does not answer /healthz."""
+    try:
+        with http_session() as probe:
+            probe.get(f"{url.rstrip('/')}/healthz", timeout=5)
+    except requests.RequestException as error:
+        reason = type(error).__name__
+        pytest.exit(
+            f"CONTRACT_TARGETS: {twin} at {url} does not answer ({reason}); start it, "
+            "or correct the URL",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
+def pytest_collection_finish(session) -> None:
+    """Ask for the extra servers and the admin users that the selected tests need; wait for the
+    main servers, and stop the run at once, with the end of its log, if one did not start."""
+    pool = getattr(session.config, "server_pool", None)
+    if pool is None:
+        return
+    twins = session.config.twins
+    needed = {key for twin in twins for key in servers_needed(session.items, twin)}
+    pool.want(needed, [twin for twin in twins if logs_in(session.items, twin)])
+    for twin in twins:
+        if (twin, MAIN) in needed:
+            try:
+                pool.get(twin, MAIN)
+            except ServerError as error:
+                reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+                reporter.write_line(f"\n{error}", red=True)
+                pytest.exit(f"the {twin} twin did not start: the end of its log is above", 3)
+
+
+def pytest_sessionfinish(session) -> None:
+    """Stop every server of the run, whatever happened to its tests."""
+    pool = getattr(session.config, "server_pool", None)
+    if pool is not None:
+        pool.stop()
+
+
+def servers_needed(items, twin: str) -> set:
     """(twin, flavour) of every server of this twin that the selected tests use."""
     needed = set()
     for item in items:
@@ -143,7 +201,7 @@ def servers_needed(items, twin: str) -> list:
         for fixture, flavour in SERVER_FIXTURES.items():
             if fixture in item.fixturenames or (fixture == "api" and "apis" in item.fixturenames):
                 needed.add((twin, flavour))
-    return sorted(needed, key=lambda key: key[1].name)
+    return needed
 
 
 def logs_in(items, twin: str) -> bool:
@@ -162,103 +220,10 @@ def twins_of(item) -> list[str]:
     return item.config.twins
 
 
-def pytest_sessionstart(session) -> None:
-    """Start the twins' main servers before collection: they boot while it goes on (~1.5 s).
-
-    Nearly every test needs them; a run whose tests do not has started them for nothing.
-    Under pytest-xdist (`-n`) the controller starts them, and each worker adopts them: the
-    differential tests need every twin's main server, whichever worker runs them.
-    """
-    config = session.config
-    if config.targets or config.option.collectonly:
-        return
-    pool = ServerPool(postgres_url=config.getoption("postgres"))
-    workerinput = getattr(config, "workerinput", {})
-    if "main_servers" in workerinput:
-        pool.adopt(workerinput["main_servers"])
-    else:
-        main_servers = [(twin, MAIN) for twin in config.twins]
-        pool.want(main_servers)
-        pool.launch(main_servers)
-    config.server_pool = pool
-
-
-def pytest_sessionfinish(session) -> None:
-    """Stop every server of the run, whatever happened to its tests."""
-    pool = getattr(session.config, "server_pool", None)
-    if pool is not None:
-        pool.stop()
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node) -> None:
-    """pytest-xdist's controller: hand the main servers it started to each worker."""
-    pool = getattr(node.config, "server_pool", None)
-    if pool is not None:
-        node.workerinput["main_servers"] = pool.records()
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_auto_num_workers(config) -> int:
-    """`-n auto`: one worker per twin under test.
-
-    None (a serial run) for one twin, or under CONTRACT_TARGETS: servers the suite did not start
-    have no run dir to hold the claims that keep the workers' writes apart.
-    """
-    if os.environ.get("CONTRACT_TARGETS"):
-        return 0
-    twins = chosen_twins(config, {})
-    return len(twins) if len(twins) > 1 else 0
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log) -> TwinScheduling:
-    """pytest-xdist: the tests of one twin all go to one worker (see TwinScheduling)."""
-    return TwinScheduling(config, log)
-
-
-class TwinScheduling(LoadScopeScheduling):
-    """pytest-xdist's scope scheduling with one scope per twin, plus one for the differential tests.
-
-    A twin's extra servers and its admin user are made by the worker that runs its tests (see
-    the `twin` fixture); with all of a twin's tests in one worker, no two workers make them.
-    The differential tests go to the first worker done with its twin.
-    """
-
-    def _split_scope(self, nodeid: str) -> str:
-        # LoadScopeScheduling's own hook (xdist's file and group schedulers override it too).
-        return row_and_column(nodeid, self.config.twins)[1]
-
-
 @pytest.fixture(scope="session")
 def servers(request) -> ServerPool | None:
     """The run's servers. None under CONTRACT_TARGETS, which names servers already running."""
     return getattr(request.config, "server_pool", None)
-
-
-@pytest.fixture(scope="session")
-def planned_twins() -> set[str]:
-    """The twins whose extra servers and admin user have been asked of the pool."""
-    return set()
-
-
-@pytest.fixture
-def twin(request, servers, planned_twins) -> str:
-    """The twin a test runs against (pytest_generate_tests gives each test one per twin).
-
-    A twin's first test claims the twin's main server (see ServerPool.claim) and asks the pool
-    for the extra servers and the admin user that this twin's selected tests need. Per twin, not
-    for the run: under pytest-xdist a worker runs one twin's tests and makes that twin's servers
-    and admin user only (the main servers are the controller's).
-    """
-    twin = request.param
-    if servers is not None and twin not in planned_twins:
-        servers.claim(twin)
-        planned_twins.add(twin)
-        items = request.session.items
-        admins = [twin] if logs_in(items, twin) else []
-        servers.want(servers_needed(items, twin), admins)
-    return twin
 
 
 @pytest.fixture(scope="session")
@@ -339,13 +304,11 @@ def forwarded_admin_credentials(servers, twin) -> tuple[str, str]:
 
 
 @pytest.fixture
-def apis(request, servers, clients) -> dict[str, Api]:
-    """Every twin at once, for the differential tests (each twin's main server claimed)."""
+def apis(request, clients) -> dict[str, Api]:
+    """Every twin at once, for the differential tests."""
     twins = request.config.twins
     if len(twins) < 2:
         pytest.skip("differential tests compare two twins; only one is selected")
-    for twin in twins if servers is not None else ():
-        servers.claim(twin)
     return {twin: clients(twin, MAIN) for twin in twins}
 
 

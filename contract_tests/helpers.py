@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import socket
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 import yaml
 
-from contract_tests.servers import http_session
+from twin_servers.client import ITEM_PATH, JSON, Api, Raw, http_session
 
-JSON = "application/json"
+__all__ = ["ITEM_PATH", "JSON", "Api", "Raw", "http_session"]  # the suite imports them from here
+
 HTML = "text/html; charset=utf-8"
 MIB = 1024 * 1024
 MAX_ID = 2**63 - 1
@@ -30,7 +27,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 CSP = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-ITEM_PATH = "/api/items/{id}"
 ALLOW = {
     "/": "GET, HEAD, OPTIONS",
     "/healthz": "GET, HEAD, OPTIONS",
@@ -44,96 +40,6 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
 # The API's one description: the item's fields are read from it, never listed again here.
 OPENAPI = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
 ITEM_SCHEMA = OPENAPI["components"]["schemas"]["Item"]
-TOKEN = object()  # `authorization=TOKEN`: send "Bearer <the server's API_TOKEN>"
-
-
-class Raw(str):
-    """A body template sent as raw JSON text: for what json.dumps cannot write (`1e400`)."""
-
-
-class Api:
-    """A client for one live twin: base URL, API token, and one HTTP session per thread."""
-
-    def __init__(self, twin: str, base_url: str, token: str | None, *, launched: bool) -> None:
-        self.twin = twin
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.launched = launched  # False when CONTRACT_TARGETS points at servers run elsewhere
-        self.local = threading.local()
-
-    @property
-    def session(self) -> requests.Session:
-        """This thread's session (requests sessions are not shared between threads)."""
-        if not hasattr(self.local, "session"):
-            self.local.session = http_session()
-            # A new connection per request: a test that has the server refuse a body it did not
-            # read (401, 413) must not leave a half-closed keep-alive connection to the next test.
-            self.local.session.headers["Connection"] = "close"
-        return self.local.session
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        payload=None,
-        body: bytes | None = None,
-        content_type: str | None = JSON,
-        authorization=TOKEN,
-        params=None,
-        headers=None,
-    ) -> requests.Response:
-        """Send one request as given: a JSON payload or raw body, no redirects followed."""
-        headers = dict(headers or {})
-        if payload is not None:
-            body = encode(payload)
-        if body is not None and content_type:
-            headers["Content-Type"] = content_type
-        if authorization is TOKEN:
-            authorization = f"Bearer {self.token}"
-        if authorization is not None:
-            headers["Authorization"] = authorization
-        return self.session.request(
-            method,
-            self.base_url + path,
-            data=body,
-            params=params,
-            headers=headers,
-            allow_redirects=False,
-            timeout=30,
-        )
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        """A GET without credentials."""
-        return self.request("GET", path, authorization=None, **kwargs)
-
-    def create(self, **fields) -> dict:
-        """Create an item through the API and return it; the creation itself must succeed."""
-        response = self.request("POST", "/api/items", payload=fields)
-        assert response.status_code == 201, response.text[:500]
-        return response.json()
-
-    def item(self, item_id: int) -> dict:
-        """The item as the API shows it now."""
-        response = self.get(ITEM_PATH.format(id=item_id))
-        assert response.status_code == 200, response.text[:500]
-        return response.json()
-
-    def count(self, q: str | None = None) -> int:
-        """How many items match `q` (all items without it)."""
-        params = {"limit": 1} | ({"q": q} if q else {})
-        return self.get("/api/items", params=params).json()["count"]
-
-    def raw(self, request_head: str) -> bytes:
-        """Send a bare HTTP/1.1 request over a socket and return every byte of the answer."""
-        url = urlsplit(self.base_url)
-        host = f"{url.hostname}:{url.port}"
-        with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
-            conn.sendall(f"{request_head}\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
-            chunks = []
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def by_method(cases, everywhere: list[str], sampled: list[str], sample: set[str]) -> list:
@@ -149,13 +55,6 @@ def by_method(cases, everywhere: list[str], sampled: list[str], sample: set[str]
         for case in cases
         if method in everywhere or case.id in sample
     ]
-
-
-def encode(payload) -> bytes:
-    """A payload as the bytes of a JSON body (Raw text as it is)."""
-    if isinstance(payload, Raw):
-        return payload.encode()
-    return json.dumps(payload).encode()
 
 
 def fill(template, name: str):
@@ -197,31 +96,45 @@ def header_values(response: requests.Response, header: str) -> set[str]:
     return {value.strip().lower() for value in response.headers.get(header, "").split(",")} - {""}
 
 
+def expected(what: str, wanted, got) -> str:
+    """The one line an assertion says when it fails: what, the value wanted, the value got."""
+    return f"{what}: expected {wanted!r}, got {got!r}"
+
+
 def assert_security_headers(response: requests.Response) -> None:
     """Every response carries the four security headers with their exact values."""
     for header, value in SECURITY_HEADERS.items():
-        assert response.headers.get(header) == value, f"{header}: {response.headers.get(header)!r}"
+        got = response.headers.get(header)
+        assert got == value, expected(f"{header} header", value, got)
 
 
 def assert_error(response: requests.Response, status: int, code: str, fields=()) -> dict:
     """The JSON error envelope: this status and code, a message, and exactly these `fields` keys."""
-    assert response.status_code == status, f"{response.status_code}: {response.text[:500]}"
-    assert response.headers["Content-Type"] == JSON
-    assert set(response.json()) == {"error"}
-    error = response.json()["error"]
-    assert set(error) <= {"code", "message", "fields"}
-    assert error["code"] == code
-    assert isinstance(error["message"], str)
-    assert error["message"]
+    got = response.status_code
+    assert got == status, expected("status", status, got) + f" ({response.text:.120})"
+    content_type = response.headers.get("Content-Type")
+    assert content_type == JSON, expected("Content-Type", JSON, content_type)
+    body = response.json()
+    assert set(body) == {"error"}, expected("body keys", ["error"], sorted(body))
+    error = body["error"]
+    keys = sorted(error)
+    assert set(keys) <= {"code", "message", "fields"}, f"unexpected error keys: {keys}"
+    assert error.get("code") == code, expected("error code", code, error.get("code"))
+    message = error.get("message")
+    assert isinstance(message, str), expected("message", "a text", message)
+    assert message, expected("message", "a text", message)
     if fields:
-        assert set(error["fields"]) == set(fields)
-        for messages in error["fields"].values():
-            assert messages
-            assert all(isinstance(message, str) and message for message in messages)
+        got = sorted(error.get("fields", {}))
+        assert got == sorted(fields), expected("error fields", sorted(fields), got)
+        for field, messages in error["fields"].items():
+            texts = isinstance(messages, list) and all(isinstance(m, str) and m for m in messages)
+            assert messages, expected(f"messages for {field}", "at least one", messages)
+            assert texts, expected(f"messages for {field}", "a list of texts", messages)
     else:
-        assert "fields" not in error
+        assert "fields" not in error, expected("error fields", "none", error["fields"])
     if status == 401:
-        assert response.headers["WWW-Authenticate"].split()[0] == "Bearer"
+        challenge = response.headers.get("WWW-Authenticate", "")
+        assert challenge.startswith("Bearer"), expected("WWW-Authenticate", "Bearer", challenge)
     assert_security_headers(response)
     return error
 
@@ -232,14 +145,16 @@ def assert_item_shape(item: dict) -> None:
     unexpected = sorted(set(item) - set(ITEM_SCHEMA["properties"]))
     differ = f"item keys differ: missing {missing}, unexpected {unexpected}"
     assert (missing, unexpected) == ([], []), differ
-    assert isinstance(item["id"], int)
-    assert item["id"] > 0
+    item_id = item["id"]
+    is_id = isinstance(item_id, int) and not isinstance(item_id, bool) and item_id > 0
+    assert is_id, expected("id", "a positive integer", item_id)
     now = datetime.now(UTC)
     for key in ("created_at", "updated_at"):
-        assert TIMESTAMP.match(item[key]), item[key]
+        assert TIMESTAMP.match(item[key]), expected(key, "2026-11-21T09:30:00.123456Z", item[key])
         moment = datetime.strptime(item[key], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        assert abs(moment - now) < timedelta(minutes=5)
-    assert item["updated_at"] >= item["created_at"]
+        assert abs(moment - now) < timedelta(minutes=5), expected(key, f"about {now}", item[key])
+    later = item["updated_at"] >= item["created_at"]
+    assert later, expected("updated_at", f">= {item['created_at']}", item["updated_at"])
 
 
 def csrf_token(page: str, field: str) -> str:

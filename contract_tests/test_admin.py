@@ -21,14 +21,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from contract_tests.helpers import (
-    HTML,
-    ITEM_PATH,
-    assert_security_headers,
-    csrf_token,
-    header_values,
-    http_session,
-)
+from contract_tests.helpers import HTML, assert_security_headers, csrf_token, header_values
+from twin_servers.client import ITEM_PATH, http_session
 
 INDEX = "/admin/"
 LOGIN = "/admin/login/"

@@ -114,16 +114,23 @@ def test_both_twins_answer_a_scenario_alike(apis, unique_name, scenario):
 
 
 def assert_same_answers(steps, transcripts: dict[str, list[dict]]) -> None:
-    """Every twin's normalised answers equal the first twin's, step by step."""
+    """Every twin's normalised answers equal the first twin's, step by step.
+
+    A difference reads in one line: the step, then only the parts of the answers that differ.
+    """
     (first, expected), *others = transcripts.items()
     for twin, transcript in others:
-        differences = [
-            f"step {number} {step[0]} {step[1]}:\n  {first}: {mine}\n  {twin}: {theirs}"
-            for number, (step, mine, theirs) in enumerate(
-                zip(steps, expected, transcript, strict=True)
-            )
-            if mine != theirs
-        ]
+        differences = []
+        for number, (step, mine, theirs) in enumerate(
+            zip(steps, expected, transcript, strict=True)
+        ):
+            keys = [key for key in mine if mine[key] != theirs[key]]
+            if keys:
+                ours = {key: mine[key] for key in keys}
+                other = {key: theirs[key] for key in keys}
+                differences.append(
+                    f"step {number} {step[0]} {step[1]}: {first} {ours}, {twin} {other}"
+                )
         assert not differences, "\n".join(differences)
 
 

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from contract_tests.helpers import TOKEN, UNIQUE_NAME_LENGTH, UNKNOWN_ID, Raw
+from contract_tests.helpers import UNIQUE_NAME_LENGTH, UNKNOWN_ID
 from contract_tests.test_differential import ITEM, assert_same_answers, play
+from twin_servers.client import TOKEN, Raw
 
 SEED = 20260521
 EXAMPLES = 150

@@ -2,13 +2,8 @@
 
 import pytest
 
-from contract_tests.helpers import (
-    HTML,
-    JSON,
-    UNKNOWN_ID,
-    assert_security_headers,
-    header_values,
-)
+from contract_tests.helpers import HTML, UNKNOWN_ID, assert_security_headers, header_values
+from twin_servers.client import JSON
 
 UNKNOWN_ITEM = f"/api/items/{UNKNOWN_ID}"
 # (method, path, request options, Content-Type of the answer or None for no body). Requests carry

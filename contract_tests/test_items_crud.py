@@ -2,13 +2,8 @@
 
 import pytest
 
-from contract_tests.helpers import (
-    ITEM_PATH,
-    JSON,
-    MAX_ID,
-    assert_error,
-    assert_item_shape,
-)
+from contract_tests.helpers import MAX_ID, assert_error, assert_item_shape
+from twin_servers.client import ITEM_PATH, JSON
 
 
 def test_create_answers_201_with_the_item_and_a_location_path(api, unique_name):

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from contract_tests.helpers import ITEM_PATH, writable_fields
+from contract_tests.helpers import writable_fields
+from twin_servers.client import ITEM_PATH
 
 FIELDS = writable_fields()
 # Each field, and the next one in the document's order: the field a PATCH changes instead.

@@ -2,7 +2,8 @@
 
 import pytest
 
-from contract_tests.helpers import JSON, MAX_ID, assert_error, assert_item_shape
+from contract_tests.helpers import MAX_ID, assert_error, assert_item_shape
+from twin_servers.client import JSON
 
 
 @pytest.fixture

@@ -2,14 +2,8 @@
 
 import pytest
 
-from contract_tests.helpers import (
-    ITEM_PATH,
-    UNIQUE_NAME_LENGTH,
-    Raw,
-    assert_error,
-    by_method,
-    fill,
-)
+from contract_tests.helpers import UNIQUE_NAME_LENGTH, assert_error, by_method, fill
+from twin_servers.client import ITEM_PATH, Raw
 
 NAME = "{name}"  # the test's unique name
 NAME_100 = NAME + "x" * (100 - UNIQUE_NAME_LENGTH)

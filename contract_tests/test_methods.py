@@ -2,7 +2,8 @@
 
 import pytest
 
-from contract_tests.helpers import ALLOW, HTML, ITEM_PATH, UNKNOWN_ID, assert_error
+from contract_tests.helpers import ALLOW, HTML, UNKNOWN_ID, assert_error
+from twin_servers.client import ITEM_PATH
 
 PATHS = list(ALLOW)
 

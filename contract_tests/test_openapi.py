@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from contract_tests.helpers import JSON, OPENAPI, assert_security_headers
+from contract_tests.helpers import OPENAPI, assert_security_headers
+from twin_servers.client import JSON
 
 
 def test_each_twin_serves_the_file_as_json(api):

@@ -5,7 +5,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from contract_tests.helpers import CSP, HTML, JSON, assert_error, assert_security_headers
+from contract_tests.helpers import CSP, HTML, assert_error, assert_security_headers
+from twin_servers.client import JSON
 
 
 def test_home_page_is_html_that_names_its_framework(api, twin):

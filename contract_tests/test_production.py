@@ -20,9 +20,10 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from contract_tests.helpers import HTML, JSON, assert_security_headers, csrf_token, http_session
-from contract_tests.servers import FORWARDED, REPO, VENV_BIN, free_port
+from contract_tests.helpers import HTML, assert_security_headers, csrf_token
 from contract_tests.test_admin import INDEX, LOGIN, SITES
+from twin_servers.client import JSON, http_session
+from twin_servers.server import FORWARDED, REPO, VENV_BIN, free_port
 
 HSTS = "max-age=31536000; includeSubDomains"
 FAILURE_LIMIT = 5

@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 
-from contract_tests.helpers import ITEM_PATH, writable_fields
+from contract_tests.helpers import writable_fields
+from twin_servers.client import ITEM_PATH
 
 SQLMAP = shutil.which("sqlmap")
 TIMEOUT = 300  # seconds for one target; each takes about a minute at most

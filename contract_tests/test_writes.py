@@ -2,15 +2,8 @@
 
 import pytest
 
-from contract_tests.helpers import (
-    JSON,
-    MIB,
-    UNKNOWN_ID,
-    assert_error,
-    by_method,
-    fill,
-    padded_json,
-)
+from contract_tests.helpers import MIB, UNKNOWN_ID, assert_error, by_method, fill, padded_json
+from twin_servers.client import JSON
 
 WRITES = ["POST", "PUT", "PATCH", "DELETE"]
 BODY_WRITES = ["POST", "PUT", "PATCH"]

@@ -22,14 +22,6 @@ import psycopg
 import pytest
 import requests
 
-from contract_tests.servers import (
-    VENV_BIN,
-    create_database,
-    die_with_parent,
-    drop_database,
-    free_port,
-    with_database,
-)
 from deploy_tests.files import (
     TWINS,
     Dockerfile,
@@ -37,6 +29,8 @@ from deploy_tests.files import (
     load_compose,
     service_environment,
 )
+from twin_servers.postgres import create_database, drop_database, with_database
+from twin_servers.server import VENV_BIN, free_port, guarded
 
 POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 START_TIMEOUT = 30.0
@@ -136,15 +130,12 @@ def running(tmp_path_factory):
             container = Container.of(twin, with_database(POSTGRES_URL, database), port)
             log = tmp_path_factory.mktemp(twin) / "container.log"
             with log.open("wb") as output:
-                process = subprocess.Popen(  # noqa: S603
+                process = guarded(
                     container.argv,
                     cwd=container.cwd,
                     env=container.env,
-                    stdin=subprocess.DEVNULL,
                     stdout=output,
                     stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    preexec_fn=die_with_parent,
                 )
             started[twin] = Running(twin, port, container, process, log)
         for server in started.values():

@@ -27,7 +27,7 @@ LOCAL_FILES = [
     "flask_impl/instance/items.sqlite3",
     "django_impl/db.sqlite3",
     "django_impl/staticfiles/staticfiles.json",
-    "contract_tests/.runs/flask-1/server.log",
+    ".runs/flask-1/server.log",
     "flask_impl/items/__pycache__/views.cpython-311.pyc",
 ]
 
@@ -96,10 +96,11 @@ def test_a_twin_image_checks_its_health_on_healthz_with_python(name):
 
 
 def test_the_suite_image_installs_what_the_suite_imports_at_the_venv_s_versions():
-    """contract_tests/requirements.txt: every third-party import, pinned as in .venv; the fuzz
-    modules, which the image does not run, import from requirements-fuzz.txt too."""
+    """contract_tests/requirements.txt: every third-party import of the suite and of the kit that
+    runs the twins (twin_servers/), pinned as in .venv; the fuzz modules, which the image does not
+    run, import from requirements-fuzz.txt too."""
     imported = set()
-    for module in (REPO / "contract_tests").glob("*.py"):
+    for module in [*(REPO / "contract_tests").glob("*.py"), *(REPO / "twin_servers").glob("*.py")]:
         if module.name in FUZZ_MODULES:
             continue
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
@@ -107,7 +108,7 @@ def test_the_suite_image_installs_what_the_suite_imports_at_the_venv_s_versions(
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 imported.add(node.module.split(".")[0])
-    third_party = imported - set(sys.stdlib_module_names) - {"contract_tests"}
+    third_party = imported - set(sys.stdlib_module_names) - {"contract_tests", "twin_servers"}
     distributions = metadata.packages_distributions()
     needed = {distributions[module][0].lower() for module in third_party}
     path = REPO / "contract_tests" / "requirements.txt"

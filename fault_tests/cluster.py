@@ -1,7 +1,7 @@
 """A PostgreSQL cluster of the fault tests' own: on a free port, stopped and started at will.
 
 The shared server on :5432 must stay up for everyone else, so the tests that take the database
-away run their own: `initdb` into a run dir under contract_tests/.runs/ (next to the servers'
+away run their own: `initdb` into a run dir under .runs/ (next to the servers'
 run dirs, so a run killed outright leaves it to the next run's clean-up), then `postgres` itself
 as a child process, which the tests stop with the signals pg_ctl would send.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from contract_tests.servers import RUNS, START_TIMEOUT, die_with_parent, free_port
+from twin_servers.server import RUNS, START_TIMEOUT, free_port, guarded
 
 # Debian's layout; PG_BINDIR names another (the folder holding initdb and postgres).
 DEFAULT_BINDIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -64,12 +64,8 @@ class Cluster:
         command = [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port)]
         command += ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                **self.as_user(),
+            self.process = guarded(
+                [*self.as_user(), *command], stdout=log, stderr=subprocess.STDOUT
             )
         (self.workdir / "pid").write_text(str(self.process.pid))
         deadline = time.monotonic() + START_TIMEOUT
@@ -91,7 +87,7 @@ class Cluster:
             try:
                 self.process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
     def remove(self) -> None:
@@ -102,19 +98,19 @@ class Cluster:
     def run(self, command: list[str]) -> subprocess.CompletedProcess:
         """Run one of the cluster's programs to its end, as the cluster's user."""
         return subprocess.run(
-            command,
+            [*self.as_user(), *command],
             capture_output=True,
             text=True,
             check=False,
             stdin=subprocess.DEVNULL,
-            **self.as_user(),
         )
 
-    def as_user(self) -> dict:
-        """Popen options: the cluster's user (Python switches before preexec_fn, which must come
-        after, since Linux clears the parent-death signal when the user changes)."""
-        switch = {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
-        return switch | {"preexec_fn": die_with_parent}
+    def as_user(self) -> list[str]:
+        """The command prefix that runs a program as the cluster's user (util-linux's setpriv,
+        which execs it: signals sent to the prefix reach the program itself)."""
+        if not self.user:
+            return []
+        return ["setpriv", f"--reuid={self.user}", f"--regid={self.user}", "--clear-groups"]
 
     def failure(self, reason: str) -> str:
         """What went wrong, with the end of the cluster's log."""

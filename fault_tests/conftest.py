@@ -1,7 +1,7 @@
 """The fault suite's harness: both twins, the suite's own PostgreSQL cluster, servers per test.
 
 Every test runs once per twin ([flask], [django]) against servers it starts itself (through
-contract_tests/servers.py), since the faults end or break them. The figures the tests measure
+twin_servers/), since the faults end or break them. The figures the tests measure
 (requests, errors, memory) are printed at the end of the run.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests.helpers import Api
-from contract_tests.servers import MAIN, Server, install_safety_net, stop_all
 from fault_tests.cluster import Cluster
 from fault_tests.helpers import wait_for_workers
+from twin_servers.client import Api
+from twin_servers.server import MAIN, Server, install_safety_net, stop_all
 
 TWINS = ["flask", "django"]
 

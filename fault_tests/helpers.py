@@ -8,7 +8,8 @@ from pathlib import Path
 
 import psycopg
 
-from contract_tests.servers import Server, with_database
+from twin_servers.postgres import with_database
+from twin_servers.server import Server
 
 MIB = 1024 * 1024
 ITEMS_TABLE = "items_item"  # both twins' table (the Flask twin takes Django's name)

@@ -12,8 +12,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from contract_tests.helpers import ITEM_PATH, assert_error
+from contract_tests.helpers import assert_error
 from fault_tests.helpers import children
+from twin_servers.client import ITEM_PATH
 
 ITEMS_BEFORE = 20
 # Requests per phase: with a new connection for each, every Gunicorn worker (3, of 4 threads)

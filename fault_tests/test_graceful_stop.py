@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from contract_tests.helpers import JSON
 from fault_tests.helpers import stored_names
+from twin_servers.client import JSON
 
 CLIENTS = 8
 ACKED_BEFORE_STOP = 40  # creates acknowledged before the signal: the clients are in full swing

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.servers import free_port
 from tools.both import port_in_use
 from tools.test_both import wait_for
+from twin_servers.server import free_port
 from workshop.check import REPO, copy_repository
 
 SETUP_FILES = [

@@ -20,17 +20,8 @@ from pathlib import Path
 
 import requests
 
-from contract_tests.servers import (
-    ADMIN_COMMANDS,
-    BUILD_STEPS,
-    REPO,
-    VENV_BIN,
-    create_database,
-    die_with_parent,
-    drop_database,
-    free_port,
-    with_database,
-)
+from twin_servers.postgres import create_database, drop_database, with_database
+from twin_servers.server import ADMIN_COMMANDS, BUILD_STEPS, REPO, VENV_BIN, free_port, guarded
 
 NGINX_CONF = REPO / "deploy" / "nginx.conf"
 POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -82,14 +73,11 @@ class Replica:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603
+            self.process = guarded(
                 [str(REPO / f"{self.twin}_impl" / "serve.sh")],
                 env=self.env | {"GUNICORN_BIND": f"127.0.0.1:{self.port}"},
-                stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent,
             )
 
     def wait_until_healthy(self) -> None:
@@ -149,12 +137,10 @@ class Deployment:
         self.listen = {twin: free_port() for twin in PORTS}
         self.write_nginx_conf()
         with (self.workdir / "nginx.log").open("wb") as log:
-            self.nginx = subprocess.Popen(  # noqa: S603
+            self.nginx = guarded(
                 [*self.nginx_command(), "-g", f"daemon off; pid {self.workdir}/nginx.pid;"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=die_with_parent,
             )
         for twin in PORTS:
             wait_until_healthy(self.url(twin), self.nginx, self.nginx_failure)

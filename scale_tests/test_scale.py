@@ -15,8 +15,10 @@ import pytest
 import requests
 
 from contract_tests.helpers import MIB, padded_json
-from contract_tests.servers import REPO, http_session, with_database
 from scale_tests.deployment import PORTS, POSTGRES_URL, Deployment
+from twin_servers.client import http_session
+from twin_servers.postgres import with_database
+from twin_servers.server import REPO
 
 TWINS = list(PORTS)
 WRITERS = 4

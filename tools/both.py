@@ -3,8 +3,10 @@
     python -m tools.both NAME PORT COMMAND NAME PORT COMMAND
 
 Each COMMAND runs in a shell of its own, its output prefixed with its NAME. A port already in use
-is refused up front, in one line naming its variable. When one twin stops, or on Ctrl-C, both are
-stopped, and nothing is left listening.
+is refused up front, in one line naming its variable. When one twin stops, on Ctrl-C, on a TERM
+(to this process or its whole group) or when the terminal closes (HUP), both are stopped, quietly,
+and nothing is left listening. Should this process be killed outright, each twin's guard
+(twin_servers/guard.py) ends it.
 """
 
 import contextlib
@@ -16,9 +18,12 @@ import sys
 import threading
 import time
 
+from twin_servers.server import guarded
+
 PORT_IN_USE = "port {port} is in use{why}: free it, or choose another, e.g. {name}_PORT={other}"
 # macOS's AirPlay receiver listens on 5000 unless it is switched off in the system settings.
 AIRPLAY = " (on macOS, by the AirPlay receiver?)"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def port_in_use(port):
@@ -49,6 +54,14 @@ def stop(process, port):
     process.wait()
 
 
+def interrupted(_signum, _frame):
+    """The first stop signal ends the wait; those that follow (a TERM to the whole group reaches
+    make and its shell too, and a closing terminal sends more) must not break off the stopping."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(arguments):
     """Start both commands, relay their output, stop both when one ends or on Ctrl-C."""
     twins = [arguments[index : index + 3] for index in range(0, len(arguments), 3)]
@@ -57,18 +70,14 @@ def main(arguments):
             why = AIRPLAY if port == "5000" else ""
             sys.exit(PORT_IN_USE.format(port=port, why=why, name=name.upper(), other=int(port) + 1))
     processes = []
-    # Ctrl-C or a TERM ends the wait below (even where a shell started this with SIGINT ignored);
-    # the twins run in sessions of their own, so stop() ends each once, without their tracebacks.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Ctrl-C, a TERM or a HUP ends the wait below (even where a shell started this with SIGINT
+    # ignored); the twins run in sessions of their own, so stop() ends each once, quietly.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, interrupted)
     try:
         for name, _, command in twins:
-            process = subprocess.Popen(  # noqa: S602 - the Makefile's own commands
-                command,
-                shell=True,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+            process = guarded(
+                ["/bin/sh", "-c", command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
             processes.append(process)
             threading.Thread(target=relay, args=(name, process.stdout), daemon=True).start()

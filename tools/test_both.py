@@ -1,5 +1,6 @@
 """tools/both.py, which `make run` and `make serve` start both twins with: stop, refuse, relay."""
 
+import os
 import signal
 import socket
 import subprocess
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.servers import free_port
 from tools.both import port_in_use
+from twin_servers.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +30,7 @@ def start(*twins):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # a group of its own, as make's in a terminal
     )
 
 
@@ -46,7 +48,18 @@ def ports():
     return free_port(), free_port()
 
 
-def test_ctrl_c_stops_both_quietly_and_nothing_is_left_listening(ports):
+# Ctrl-C and a closing terminal signal the whole foreground group; `kill -TERM -PGID` does too;
+# twice, as when make passes a signal on to the group it is in.
+STOPS = [
+    pytest.param(signal.SIGINT, 1, id="Ctrl-C"),
+    pytest.param(signal.SIGTERM, 1, id="TERM to the group"),
+    pytest.param(signal.SIGTERM, 2, id="TERM to the group twice"),
+    pytest.param(signal.SIGHUP, 1, id="the terminal closing (HUP)"),
+]
+
+
+@pytest.mark.parametrize(("signum", "times"), STOPS)
+def test_a_stop_signal_stops_both_quietly_and_nothing_is_left_listening(ports, signum, times):
     flask_port, django_port = ports
     runner = start(
         ("flask", flask_port, server(flask_port)), ("django", django_port, server(django_port))
@@ -56,12 +69,32 @@ def test_ctrl_c_stops_both_quietly_and_nothing_is_left_listening(ports):
         return all(port_in_use(port) for port in ports)
 
     wait_for(both_listen)
-    runner.send_signal(signal.SIGINT)
-    output, errors = runner.communicate(timeout=20)
+    for _ in range(times):
+        os.killpg(runner.pid, signum)
+    output, errors = runner.communicate(timeout=30)
     assert runner.returncode == 0, errors
-    assert "Traceback" not in errors
-    assert not any(port_in_use(port) for port in ports)
+    assert "Traceback" not in errors, errors
+    listening = [port for port in ports if port_in_use(port)]
+    assert listening == [], f"still listening: {listening}"
     assert {line.split("|")[0].strip() for line in output.splitlines()} <= {"flask", "django"}
+
+
+def test_both_twins_end_when_the_runner_is_killed_outright(ports):
+    flask_port, django_port = ports
+    runner = start(
+        ("flask", flask_port, server(flask_port)), ("django", django_port, server(django_port))
+    )
+
+    def both_listen():
+        return all(port_in_use(port) for port in ports)
+
+    def none_listens():
+        return not any(port_in_use(port) for port in ports)
+
+    wait_for(both_listen)
+    runner.kill()
+    runner.communicate(timeout=20)
+    wait_for(none_listens)
 
 
 def test_when_one_twin_stops_the_other_is_stopped_with_its_status(ports):

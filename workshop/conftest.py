@@ -14,10 +14,8 @@ import pytest
 from contract_tests.conftest import (  # noqa: F401
     api,
     clients,
-    planned_twins,
     pytest_generate_tests,
     servers,
-    twin,
     unique_name,
 )
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from contract_tests.helpers import ITEM_PATH, assert_error
+from contract_tests.helpers import assert_error
+from twin_servers.client import ITEM_PATH
 
 pytestmark = pytest.mark.exercise(1)
 

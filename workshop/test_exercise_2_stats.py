@@ -5,7 +5,8 @@ EXERCISE=2 make test-both.
 
 import pytest
 
-from contract_tests.helpers import JSON, assert_error
+from contract_tests.helpers import assert_error
+from twin_servers.client import JSON
 
 pytestmark = pytest.mark.exercise(2)
 
