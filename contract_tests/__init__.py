@@ -4,4 +4,4 @@ import pytest
 
 # pytest rewrites the asserts of test modules and conftest.py only; the suite's shared assertions
 # live in helpers.py, whose failures would otherwise read as a bare AssertionError.
-pytest.register_assert_rewrite("contract_tests.helpers", "twin_servers.client")
+pytest.register_assert_rewrite("contract_tests.helpers")
