@@ -160,6 +160,16 @@ def admin_state(new_page, server, twin, admin_credentials, admin_states) -> dict
 
 
 @pytest.fixture
+def ends_admin_sessions(admin_states, twin):
+    """For a test that logs the admin out: the next one that needs the login logs in again.
+
+    Flask's logout ends every session of the user, the shared login's too.
+    """
+    yield
+    admin_states.pop(twin, None)
+
+
+@pytest.fixture
 def admin_page(new_page, admin_state) -> Page:
     """A page of the logged-in admin."""
     return new_page(admin_state)

@@ -36,7 +36,7 @@ def fields_of(item: dict) -> tuple:
 
 
 def test_a_login_through_the_form_returns_to_the_page_and_logout_ends_it(
-    page, server, admin_credentials
+    page, server, admin_credentials, ends_admin_sessions
 ):
     page.goto(ITEMS)
     # The login page opens with the cursor in Username (Django's form: autofocus; Flask's too).

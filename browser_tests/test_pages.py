@@ -95,7 +95,7 @@ def test_the_page_is_accessible_and_valid(
 
 
 def test_the_logged_out_page_is_accessible_and_valid(
-    new_page, html_checker, admin_credentials, server
+    new_page, html_checker, admin_credentials, server, ends_admin_sessions
 ):
     page = new_page(bypass_csp=True)
     log_in(page, *admin_credentials)

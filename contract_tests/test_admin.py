@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ import requests
 
 from contract_tests.helpers import HTML, assert_security_headers, csrf_token, header_values
 from twin_servers.client import ITEM_PATH, http_session
+from twin_servers.server import ADMIN_COMMANDS, MAIN, REPO, Server
 
 INDEX = "/admin/"
 LOGIN = "/admin/login/"
@@ -181,6 +183,51 @@ def admin(login) -> Browser:
     browser, response = login
     assert response.status_code == 302, "the admin's login failed"
     return browser
+
+
+@pytest.fixture
+def ends_admin_sessions(logins, twin):
+    """For a test that ends the admin's sessions: the next one that needs the login logs in again.
+
+    Flask's logout ends every session of the user, the shared login's too; so does a new password
+    in both twins.
+    """
+    yield
+    logins.pop(twin, None)
+
+
+@pytest.fixture
+def main_server(servers, twin) -> Server:
+    """The twin's server, for a test that runs the twin's own admin command on its database."""
+    if servers is None:
+        pytest.skip("CONTRACT_TARGETS is set: the admin command needs the server's database")
+    return servers.get(twin, MAIN)
+
+
+def set_admin_password(server: Server, username: str, password: str) -> None:
+    """Run the twin's own admin command (what `make admin` runs) on the server's database."""
+    result = subprocess.run(
+        ADMIN_COMMANDS[server.twin],
+        cwd=REPO / f"{server.twin}_impl",
+        env=server.env | {"ADMIN_USERNAME": username, "ADMIN_PASSWORD": password},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0, f"the admin command exited {result.returncode}, not 0: {output}"
+
+
+def assert_the_cookie_opens_nothing(api, site: Site, cookie: str, ended_by: str) -> None:
+    """A fresh browser holding only this session cookie is sent to the login page."""
+    replay = Browser(api, site)
+    replay.session.cookies.set(site.session_cookie, cookie)
+    response = replay.get(INDEX)
+    answer = (response.status_code, urlsplit(response.headers.get("Location", "")).path)
+    assert answer == (302, LOGIN), (
+        f"the session cookie from before {ended_by}: {answer}, expected (302, {LOGIN!r})"
+    )
 
 
 def input_tag(page: str, name: str) -> str:
@@ -383,14 +430,56 @@ def test_a_login_returns_to_the_page_asked_for_and_opens_the_admin(login):
     assert SITE_TITLE in index.text
 
 
-def test_a_login_never_returns_to_another_site(browser, admin_credentials):
-    response = browser.log_in(*admin_credentials, next_page="https://evil.example/admin/")
-    assert response.status_code == 302
-    location = urlsplit(response.headers["Location"])
-    assert (location.netloc, location.path) in {
-        ("", INDEX),
-        (urlsplit(browser.base_url).netloc, INDEX),
-    }
+# Where a login goes on to, for each `next` (in the query as a link carries it: percent-encoded,
+# slashes too). Django's url_has_allowed_host_and_scheme() decides; Flask's is_safe_url() is a
+# port of it. {site} stands for the server's own URL.
+NEXT_PAGES = [
+    pytest.param("/admin/items/item/?search=a", "/admin/items/item/?search=a", id="a path"),
+    pytest.param("{site}/admin/items/item/", "{site}/admin/items/item/", id="the site's URL"),
+    # Paths of the site still, percent-encoded in the Location: a browser reads %2F as no slash.
+    pytest.param("/%2F%2Fevil.example", "/%2F%2Fevil.example", id="encoded slashes in a path"),
+    pytest.param("/\x00evil.example", "/%00evil.example", id="a NUL in a path"),
+    # Where the frameworks' redirects differ: Django's percent-encodes the Location, Werkzeug's
+    # splits and joins it, dropping leading spaces, tabs and line breaks. A path either way,
+    # except that Werkzeug's would make the second one //evil.example, which Flask refuses.
+    pytest.param(
+        " /admin/items/item/",
+        {"flask": "/admin/items/item/", "django": "%20/admin/items/item/"},
+        id="a space, then a path",
+    ),
+    pytest.param(
+        "/\n///evil.example",
+        {"flask": INDEX, "django": "/%0A///evil.example"},
+        id="a line break, then ///",
+    ),
+    # Another host or a script to a browser, however urlsplit reads them: the index instead.
+    pytest.param("//evil.example", INDEX, id="//"),
+    pytest.param("////evil.example", INDEX, id="////"),
+    pytest.param("/\\evil.example", INDEX, id="a backslash for a slash"),
+    pytest.param("\\\\evil.example", INDEX, id="two backslashes"),
+    pytest.param(" //evil.example", INDEX, id="a space, then //"),
+    pytest.param("\t//evil.example", INDEX, id="a tab, then //"),
+    pytest.param("\x01//evil.example", INDEX, id="a control character, then //"),
+    pytest.param("/\t/evil.example", INDEX, id="a tab between slashes"),
+    pytest.param("https://evil.example/admin/", INDEX, id="another site"),
+    pytest.param("http:///evil.example", INDEX, id="a scheme without a host"),
+    pytest.param("javascript:alert(1)", INDEX, id="javascript:"),
+    pytest.param("ftp://evil.example/", INDEX, id="another scheme"),
+]
+
+
+@pytest.mark.slow  # a login per row: password hashing, slow by design
+@pytest.mark.parametrize(("next_page", "location"), NEXT_PAGES)
+def test_a_login_goes_on_to_next_only_within_the_site(
+    browser, twin, admin_credentials, next_page, location
+):
+    location = location[twin] if isinstance(location, dict) else location
+    next_page, location = (
+        text.replace("{site}", browser.base_url) for text in (next_page, location)
+    )
+    response = browser.log_in(*admin_credentials, next_page=next_page)
+    answer = (response.status_code, response.headers.get("Location"))
+    assert answer == (302, location), f"next={next_page!r}: {answer}, expected (302, {location!r})"
 
 
 def test_a_login_with_a_nul_character_is_a_form_error(browser, site):
@@ -429,14 +518,31 @@ def test_a_login_lasts_two_weeks(login, site):
     assert SESSION_AGE - 3600 < left <= SESSION_AGE + 60, f"{left / 86400:.2f} days"
 
 
-def test_logout_is_a_post_with_a_csrf_token_and_ends_the_session(browser, site, admin_credentials):
+def test_logout_is_a_post_with_a_csrf_token_and_ends_the_session(
+    api, browser, site, admin_credentials, ends_admin_sessions
+):
     browser.log_in(*admin_credentials)
     assert browser.get(LOGOUT).status_code == 405
     assert browser.logged_in()
     assert browser.submit(INDEX, {}, to=LOGOUT, token=False).status_code == site.csrf_refusal
     assert browser.logged_in()
+    cookie = browser.session.cookies[site.session_cookie]
     assert browser.submit(INDEX, {}, to=LOGOUT).status_code in (200, 302)
     assert not browser.logged_in()
+    assert_the_cookie_opens_nothing(api, site, cookie, "logout")
+
+
+@pytest.mark.slow  # the twin's admin command: a process of its own, and a password hashed
+def test_make_admin_setting_the_password_ends_the_sessions_from_before(
+    api, browser, site, admin_credentials, main_server, ends_admin_sessions
+):
+    """Even the same password: Django's hash has a new salt; Flask's user a new session token."""
+    username, password = admin_credentials
+    assert browser.log_in(username, password).status_code == 302
+    cookie = browser.session.cookies[site.session_cookie]
+    # The same password, so that the other tests still log in with the harness's credentials.
+    set_admin_password(main_server, username, password)
+    assert_the_cookie_opens_nothing(api, site, cookie, "make admin")
 
 
 @pytest.mark.parametrize("page", [pytest.param(lambda site: LOGIN, id="login"), *PROTECTED])

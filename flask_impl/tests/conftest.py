@@ -49,7 +49,7 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app):
-    """Store a user: make_user("name", "password", is_admin=True)."""
+    """Store a user: make_user("name", "password", is_admin=True); its id in the session."""
 
     def make(username, password, **flags):
         with app.app_context():
@@ -58,5 +58,6 @@ def make_user(app):
             user = User(username=username, password=hashed, **flags)
             db.session.add(user)
             db.session.commit()
+            return user.get_id()
 
     return make

@@ -26,10 +26,9 @@ def submit(client, page, fields, *, to=None, token=True):
     return client.post(to or page, data=data)
 
 
-def log_in(client, username, password=PASSWORD, next_page=""):
+def log_in(client, username, password=PASSWORD):
     """Send the login form."""
-    page = f"/admin/login/?next={next_page}" if next_page else "/admin/login/"
-    return submit(client, page, {"username": username, "password": password})
+    return submit(client, "/admin/login/", {"username": username, "password": password})
 
 
 def stored_items(app):
@@ -77,10 +76,10 @@ def test_users_who_are_not_admins_cannot_log_in(client, make_user, flags):
 
 
 def test_a_logged_in_user_who_is_not_an_admin_is_sent_to_the_login_page(app, client, make_user):
-    make_user("someone", PASSWORD, is_admin=False)
+    user_id = make_user("someone", PASSWORD, is_admin=False)
     # On an admin page: only those save the session (items/security.py).
     with client.session_transaction(ITEMS) as session:
-        session["_user_id"] = "1"
+        session["_user_id"] = user_id
     assert client.get(ITEMS).headers["Location"] == "/admin/login/?next=/admin/items/item/"
     assert "You are authenticated as someone" in client.get("/admin/login/").text
 
@@ -102,22 +101,6 @@ def test_wrong_credentials_show_the_login_page_again(client, make_user, username
     assert "invalid-feedback" in response.text
     with client.session_transaction() as session:
         assert "_user_id" not in session
-
-
-@pytest.mark.parametrize(
-    ("next_page", "location"),
-    [
-        ("/admin/items/item/%3Fsearch%3Dmu", "/admin/items/item/?search=mu"),
-        ("https://evil.example/", "/admin/"),
-        ("//evil.example/", "/admin/"),
-        ("/%5Cevil.example/", "/admin/"),
-    ],
-)
-def test_a_login_goes_on_to_next_only_on_this_site(client, make_user, next_page, location):
-    make_user("boss", PASSWORD, is_admin=True)
-    response = log_in(client, "boss", next_page=next_page)
-    assert response.status_code == 302
-    assert response.headers["Location"] == location
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(client, make_user):
