@@ -18,6 +18,11 @@ DJANGO_PORT ?= 8000
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 DEV_API_TOKEN := dev-api-token
 DEV_ADMIN_PASSWORD := dev-admin-password
+# The development databases, SQLite files when DATABASE_URL is not set (and their WAL files).
+DEV_DATABASES := flask_impl/instance/items.sqlite3* django_impl/db.sqlite3*
+# What make run and make reset leave in them (`$(MAKE) $(DEV_DATA)`): migrated, seeded, the admin
+# user admin. One make, so that both twins migrate once.
+DEV_DATA := --no-print-directory seed admin ADMIN_USERNAME=admin ADMIN_PASSWORD=$(DEV_ADMIN_PASSWORD)
 # The twins' CLIs, in development mode unless DEBUG is set (DEBUG=0 needs SECRET_KEY, as serve does).
 FLASK := cd flask_impl && DEBUG=$${DEBUG:-1} $(BIN)/flask --app wsgi
 DJANGO := cd django_impl && DEBUG=$${DEBUG:-1} $(PY) manage.py
@@ -79,14 +84,22 @@ admin: migrate  ## create the admin user ADMIN_USERNAME (default admin), or rese
 	$(FLASK) create-admin
 	$(DJANGO) createadmin
 
-run: seed  ## both twins with auto-reload: Flask on :5000, Django on :8000
-	@$(MAKE) --no-print-directory admin ADMIN_USERNAME=admin ADMIN_PASSWORD=$(DEV_ADMIN_PASSWORD)
+run: setup  ## both twins with auto-reload: Flask on :5000, Django on :8000
+	@$(MAKE) $(DEV_DATA)
 	@echo "Flask twin:  http://127.0.0.1:$(FLASK_PORT)/    admin: http://127.0.0.1:$(FLASK_PORT)/admin/"
 	@echo "Django twin: http://127.0.0.1:$(DJANGO_PORT)/    admin: http://127.0.0.1:$(DJANGO_PORT)/admin/"
 	@echo "Admin login: admin / $(DEV_ADMIN_PASSWORD)"
 	@echo "API token for writes: $(DEV_API_TOKEN)   (Authorization: Bearer $(DEV_API_TOKEN))"
 	@export DEBUG=1 API_TOKEN=$(DEV_API_TOKEN); $(call BOTH,\
 		$(FLASK) run --debug --port $(FLASK_PORT),$(DJANGO) runserver $(DJANGO_PORT))
+
+.PHONY: reset test-migrations-postgres
+
+# Deleted, not migrated down: a database ahead of the code (another branch's migrations) cannot be.
+reset: setup  ## fresh development databases for both twins, migrated and seeded, as make run makes them
+	@[ -z "$$DATABASE_URL" ] || { echo "make reset: DATABASE_URL is set; reset recreates the development SQLite files only, so unset it first." >&2; exit 1; }
+	rm -f $(DEV_DATABASES)
+	@$(MAKE) $(DEV_DATA)
 
 serve: setup  ## both twins under Gunicorn with DEBUG=0 (needs SECRET_KEY; API_TOKEN for writes)
 	@[ -n "$$SECRET_KEY" ] || { echo "make serve: SECRET_KEY is not set; export a long random value first." >&2; exit 1; }
@@ -119,6 +132,11 @@ test-django: setup  ## the contract suite against the Django twin
 
 test-postgres: setup  ## the contract suite with both twins on PostgreSQL at POSTGRES_URL
 	$(CONTRACT) --postgres "$(POSTGRES_URL)"
+
+# Each twin's tests/test_migrations.py on PostgreSQL too: its own database on POSTGRES_URL's server.
+test-migrations-postgres: setup  ## both twins' migrations on populated databases, on PostgreSQL at POSTGRES_URL
+	cd flask_impl && MIGRATIONS_POSTGRES_URL="$(POSTGRES_URL)" $(BIN)/pytest tests/test_migrations.py -k postgresql
+	cd django_impl && MIGRATIONS_POSTGRES_URL="$(POSTGRES_URL)" $(BIN)/pytest tests/test_migrations.py -k postgresql
 
 test-scale: setup  ## 3 replicas of each twin behind nginx (deploy/nginx.conf) on PostgreSQL at POSTGRES_URL
 	POSTGRES_URL="$(POSTGRES_URL)" $(BIN)/pytest -p no:django -p no:anyio scale_tests
@@ -170,5 +188,5 @@ format: setup  ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 clean:  ## remove the venv, caches and development databases
-	rm -rf $(VENV) .pytest_cache .ruff_cache .runs flask_impl/instance django_impl/db.sqlite3* django_impl/staticfiles
-	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf $(VENV) .ruff_cache .runs flask_impl/instance django_impl/db.sqlite3* django_impl/staticfiles
+	find . \( -name __pycache__ -o -name .pytest_cache \) -type d -prune -exec rm -rf {} +

@@ -3,8 +3,14 @@
 import pytest
 
 
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """An empty folder: WhiteNoise warns about a STATIC_ROOT that does not exist."""
+    return tmp_path_factory.mktemp("static")
+
+
 @pytest.fixture(autouse=True)
-def test_settings(settings):
+def test_settings(settings, static_root):
     """Settings for speed and for a checkout where collectstatic has not run."""
     # Hashing with the production hasher (PBKDF2) costs a noticeable fraction of a second per
     # password; the tests check who may log in, not the hash's strength.
@@ -14,3 +20,5 @@ def test_settings(settings):
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }
+    # The tests need no collected files, only a folder for WhiteNoise to find.
+    settings.STATIC_ROOT = static_root

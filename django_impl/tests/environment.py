@@ -5,8 +5,5 @@ SECRET_KEY when DEBUG is off (as it is in tests); a plugin module runs early eno
 """
 
 import os
-import tempfile
 
 os.environ.setdefault("SECRET_KEY", "unit-tests-only")
-# WhiteNoise warns about a STATIC_ROOT that does not exist; the tests need no collected files.
-os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="django-static-"))

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from . import admin, cli, security, sqlite, views
+from . import admin, cli, migration_state, security, sqlite, views
 from .config import Config
 from .converters import ItemIdConverter
 from .errors import register_error_handlers
@@ -34,6 +34,7 @@ def create_app(test_config=None):
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS_DIRECTORY))
     sqlite.init_app(app)
+    migration_state.init_app(app)
     security.init_app(app)
     register_error_handlers(app)
     # Every POST needs Flask-WTF's CSRF token (Django: CsrfViewMiddleware). The JSON API is

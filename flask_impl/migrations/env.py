@@ -4,8 +4,11 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy import text
+
+from items.migration_state import ahead
 
 config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -52,7 +55,15 @@ def run_migrations_online():
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                 )
-            context.run_migrations()
+            try:
+                context.run_migrations()
+            except CommandError:
+                # Another branch's revision in the database: one line naming the fix, rather than
+                # Alembic's "Can't locate revision" (Django: the migrate command).
+                message = ahead(context.script, context.get_context().get_current_heads())
+                if message is None:
+                    raise
+                raise CommandError(message) from None
 
 
 if context.is_offline_mode():
