@@ -30,6 +30,17 @@ def children(pid: int) -> set[int]:
     return found
 
 
+def master(server: Server) -> int:
+    """The Gunicorn master: the one child of the guard the server runs under (serve.sh execs it)."""
+    (pid,) = children(server.process.pid)
+    return pid
+
+
+def workers(server: Server) -> set[int]:
+    """The server's Gunicorn workers."""
+    return children(master(server))
+
+
 def wait_for_workers(server: Server, timeout: float = 10.0) -> set[int]:
     """The server's Gunicorn workers, once all of them have forked.
 
@@ -39,7 +50,7 @@ def wait_for_workers(server: Server, timeout: float = 10.0) -> set[int]:
     """
     expected = int(server.flavour.workers or DEFAULT_WORKERS)
     deadline = time.monotonic() + timeout
-    while len(found := children(server.process.pid)) < expected:
+    while len(found := workers(server)) < expected:
         assert time.monotonic() < deadline, f"{len(found)} of {expected} workers after {timeout} s"
         time.sleep(0.05)
     return found
@@ -57,8 +68,7 @@ def rss(pid: int) -> int:
 
 def server_rss(server: Server) -> int:
     """The resident memory of a server: its Gunicorn master and all its workers, in bytes."""
-    master = server.process.pid
-    return rss(master) + sum(rss(worker) for worker in children(master))
+    return rss(master(server)) + sum(rss(worker) for worker in workers(server))
 
 
 def stored_names(server: Server) -> set[str]:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 from contract_tests.helpers import assert_error
-from fault_tests.helpers import children
+from fault_tests.helpers import workers
 from twin_servers.client import ITEM_PATH
 
 ITEMS_BEFORE = 20
@@ -74,7 +74,7 @@ def test_database_down_gives_quick_503s_and_back_gives_service_without_restart(
     prefix = f"down-{uuid.uuid4().hex[:8]}"
     before = [api.create(name=f"{prefix}-{number}", quantity=number) for number in range(10)]
     before += [api.create(name=f"{prefix}-{number}") for number in range(10, ITEMS_BEFORE)]
-    workers = children(server.process.pid)
+    forked = workers(server)
     lost_name = f"{prefix}-during-outage"
     bound = SILENT_BOUND if kind == "silent" else REFUSED_BOUND
 
@@ -104,6 +104,6 @@ def test_database_down_gives_quick_503s_and_back_gives_service_without_restart(
     assert [api.item(item["id"]) for item in before] == before
     assert api.count(lost_name) == 0
     api.create(name=lost_name)
-    assert children(server.process.pid) == workers, "a worker was restarted"
+    assert workers(server) == forked, "a worker was restarted"
     assert server.process.poll() is None
     assert "Traceback" not in (server.workdir / "server.log").read_text()

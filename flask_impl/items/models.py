@@ -55,6 +55,9 @@ class Item(db.Model):
         CheckConstraint(
             f"quantity >= 0 AND quantity <= {QUANTITY_MAX}", name="item_quantity_range"
         ),
+        # A deleted item's id is never given again, as in Django's table: SQLite otherwise gives
+        # the newest row the largest id plus one, a deleted item's when the newest was deleted.
+        {"sqlite_autoincrement": True},
     )
 
     # BIGINT like Django's BigAutoField, but INTEGER on SQLite, where only it auto-increments.

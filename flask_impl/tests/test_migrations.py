@@ -23,7 +23,7 @@ from items import MIGRATIONS_DIRECTORY, create_app
 from items.admin import authenticate
 from items.cli import DEFAULT_SEED_PATH
 from items.migration_state import check_migrations
-from items.models import SESSION_TOKEN_LENGTH, Item, User, db, utc_now
+from items.models import SESSION_TOKEN_LENGTH, Item, User, db, new_session_token, utc_now
 
 REPOSITORY = MIGRATIONS_DIRECTORY.parents[1]
 # Every revision in migrations/versions, oldest first: a new one is tested without being listed.
@@ -113,7 +113,8 @@ def populate():
             # A cheap hash: the test is about the row surviving, not the hash's strength.
             password = generate_password_hash(ADMIN_PASSWORD, method="pbkdf2:sha256:1")
             admin = {"username": ADMIN_USERNAME, "password": password, "is_admin": True}
-            connection.execute(users.insert(), columns_of(users, admin | {"is_active": True}))
+            admin |= {"is_active": True, "session_token": new_session_token()}
+            connection.execute(users.insert(), columns_of(users, admin))
     return stored
 
 
