@@ -38,7 +38,8 @@ CONTRACT := $(BIN)/pytest -p no:schemathesis -p no:hypothesispytest -p no:django
 TB ?= no
 WORKSHOP_RUN = -m "not slow" --tb=$(TB) -rs
 # Both twins side by side, output prefixed; when one stops (or on Ctrl-C), both stop (tools/both.py).
-BOTH = $(PY) -m tools.both flask $(FLASK_PORT) "$(1)" django $(DJANGO_PORT) "$(2)"
+# A third argument is passed on after the twins: $(call BOTH,FLASK COMMAND,DJANGO COMMAND,--ready LINES).
+BOTH = $(PY) -m tools.both flask $(FLASK_PORT) "$(1)" django $(DJANGO_PORT) "$(2)" $(3)
 
 .PHONY: help setup migrate migrations seed admin run serve test test-units test-make test-both test-flask \
 	test-django test-postgres test-scale test-fuzz test-faults test-deploy test-browser test-workshop screenshots \
@@ -84,16 +85,27 @@ admin: migrate  ## create the admin user ADMIN_USERNAME (default admin), or rese
 	$(FLASK) create-admin
 	$(DJANGO) createadmin
 
+# What make run prints before the twins start, and again once both answer: their start-up logs
+# scroll the first copy away.
+RUN_LINES = "Flask twin:  http://127.0.0.1:$(FLASK_PORT)/    admin: http://127.0.0.1:$(FLASK_PORT)/admin/" \
+	"Django twin: http://127.0.0.1:$(DJANGO_PORT)/    admin: http://127.0.0.1:$(DJANGO_PORT)/admin/" \
+	"Admin login: admin / $(DEV_ADMIN_PASSWORD)" \
+	"API token for writes: $(DEV_API_TOKEN)   (Authorization: Bearer $(DEV_API_TOKEN))"
+
 run: setup  ## both twins with auto-reload: Flask on :5000, Django on :8000
 	@$(MAKE) $(DEV_DATA)
-	@echo "Flask twin:  http://127.0.0.1:$(FLASK_PORT)/    admin: http://127.0.0.1:$(FLASK_PORT)/admin/"
-	@echo "Django twin: http://127.0.0.1:$(DJANGO_PORT)/    admin: http://127.0.0.1:$(DJANGO_PORT)/admin/"
-	@echo "Admin login: admin / $(DEV_ADMIN_PASSWORD)"
-	@echo "API token for writes: $(DEV_API_TOKEN)   (Authorization: Bearer $(DEV_API_TOKEN))"
+	@printf '%s\n' $(RUN_LINES)
 	@export DEBUG=1 API_TOKEN=$(DEV_API_TOKEN); $(call BOTH,\
-		$(FLASK) run --debug --port $(FLASK_PORT),$(DJANGO) runserver $(DJANGO_PORT))
+		$(FLASK) run --debug --port $(FLASK_PORT),$(DJANGO) runserver $(DJANGO_PORT),\
+		--ready $(RUN_LINES))
 
-.PHONY: reset test-migrations-postgres
+.PHONY: reset test-migrations-postgres doctor
+
+# No setup first: it checks a laptop before any venv exists, with the Python make setup would use.
+doctor:  ## check a laptop before the workshop: Python, make, ports, venv, databases migrated
+	@command -v $(PYTHON) >/dev/null || { echo "make doctor: no $(PYTHON); install Python 3.11 to 3.14 (python.org, brew, apt)" >&2; exit 1; }
+	@MAKE="$(MAKE)" VENV="$(VENV)" FLASK_PORT=$(FLASK_PORT) DJANGO_PORT=$(DJANGO_PORT) $(PYTHON) -m tools.doctor
+
 
 # Deleted, not migrated down: a database ahead of the code (another branch's migrations) cannot be.
 reset: setup  ## fresh development databases for both twins, migrated and seeded, as make run makes them
@@ -103,6 +115,7 @@ reset: setup  ## fresh development databases for both twins, migrated and seeded
 
 serve: setup  ## both twins under Gunicorn with DEBUG=0 (needs SECRET_KEY; API_TOKEN for writes)
 	@[ -n "$$SECRET_KEY" ] || { echo "make serve: SECRET_KEY is not set; export a long random value first." >&2; exit 1; }
+	@[ -n "$$API_TOKEN" ] || echo "make serve: API_TOKEN is not set, so every API write gets 401; export one to allow writes."
 	@# Django: once, before the server, as the image's build does (serve.sh does not).
 	cd django_impl && DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
 	@export DEBUG=0 PATH="$(BIN):$$PATH"; $(call BOTH,\

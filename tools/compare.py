@@ -40,6 +40,12 @@ TWINS = {"flask": "Flask", "django": "Django"}
 SEPARATOR = " │ "
 CONTINUATION = "↪ "
 NUMBER_WIDTH = 5  # "1234 " before each line of code
+# Narrower than this, the twins are stacked (Flask, then Django) rather than put side by side: two
+# columns would hold under 43 characters of code each, and most of the twins' lines (up to 100)
+# would wrap into three rows; stacked, at 80 columns, a line wraps once at most.
+STACK_BELOW = 100
+NAME = re.compile(r"\w+")
+NOT_A_NAME = re.compile(r"\W")
 
 
 class LocationError(LookupError):
@@ -209,8 +215,33 @@ def short(location: str) -> str:
     return location.split("/", 1)[1]
 
 
+def cuts(line: str, width: int, rest: int) -> list[int]:
+    """Where a line is cut into rows of at most width characters, then of rest: after the last
+    space that fits; in a word wider than a row (a chain of calls, a dotted location), after the
+    last character that is not a letter, digit or _, so that no name is cut in two."""
+    found, start, room = [], 0, width
+    while len(line) - start > room:
+        window = line[start : start + room]
+        body = len(window) - len(window.lstrip())  # no cut in the indentation
+        space = window.rfind(" ", body)
+        if space < 0:
+            space = max((mark.start() for mark in NOT_A_NAME.finditer(window, body)), default=-1)
+        start += space + 1 if space >= 0 else room
+        found.append(start)
+        room = rest
+    return found
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Text in lines of at most width characters, each word or name whole."""
+    ends = [0, *cuts(text, width, width), len(text)]
+    return [text[first:last].strip() for first, last in itertools.pairwise(ends)]
+
+
 def listing(concepts: list[Concept], width: int) -> str:
-    """Every concept with its Flask and Django locations, in columns wrapped to fit width."""
+    """Every concept with its Flask and Django locations, in columns wrapped to fit width; each
+    concept's key above its two twins' locations under STACK_BELOW, or where a name would not
+    fit in a column whole."""
     rows = [("concept", "Flask (flask_impl/)", "Django (django_impl/)")]
     rows += [
         (concept.key, *(", ".join(map(short, concept.locations(twin))) for twin in TWINS))
@@ -218,13 +249,30 @@ def listing(concepts: list[Concept], width: int) -> str:
     ]
     key_width = max(len(row[0]) for row in rows)
     column = (width - key_width - 2 * len("  ")) // 2
+    longest = max(len(name) for row in rows for name in NAME.findall(" ".join(row[1:])))
+    if width < STACK_BELOW or longest > column:
+        return stacked_listing(concepts, width)
     lines = []
     for key, *locations in rows:
-        flask, django = (textwrap.wrap(text, column) for text in locations)
+        flask, django = (wrap(text, column) for text in locations)
         for index, (left, right) in enumerate(itertools.zip_longest(flask, django, fillvalue="")):
             lines.append(
                 f"{key if index == 0 else '':<{key_width}}  {left:<{column}}  {right}".rstrip()
             )
+    return "\n".join(lines)
+
+
+def stacked_listing(concepts: list[Concept], width: int) -> str:
+    """Each concept's key on a line of its own, its Flask and Django locations indented below."""
+    indent = " " * len("  Django  ")
+    lines = ["concept", "  Flask   flask_impl/", "  Django  django_impl/"]
+    for concept in concepts:
+        lines.append(concept.key)
+        for twin, name in TWINS.items():
+            text = ", ".join(map(short, concept.locations(twin)))
+            rows = wrap(text, width - len(indent))
+            lines.append(f"  {name:<8}{rows[0]}")
+            lines += [indent + row for row in rows[1:]]
     return "\n".join(lines)
 
 
@@ -256,15 +304,17 @@ def token_lines(snippet: Snippet) -> list[list[tuple]]:
 def wrap_tokens(tokens: list[tuple], width: int) -> list[list[tuple]]:
     """A line's tokens cut into rows of at most width characters; every row at least one."""
     rows: list[list[tuple]] = [[]]
-    room = width
+    line = "".join(text for _, text in tokens)
+    position, ends = 0, cuts(line, width, width - len(CONTINUATION))
     for token_type, text in tokens:
         while text:
-            if room == 0:
+            if ends and position == ends[0]:
                 rows.append([])
-                room = width - len(CONTINUATION)
-            piece, text = text[:room], text[room:]
+                ends.pop(0)
+            piece = text[: ends[0] - position] if ends else text
             rows[-1].append((token_type, piece))
-            room -= len(piece)
+            text = text[len(piece) :]
+            position += len(piece)
     return rows
 
 
@@ -290,7 +340,15 @@ def panel(snippets: list[Snippet], width: int, colour: bool) -> list[str]:
 
 
 def side_by_side(concept: Concept, width: int, colour: bool = False) -> str:
-    """The concept's code in both twins, in two columns that fit in width characters."""
+    """The concept's code in both twins, in two columns that fit in width characters; under
+    STACK_BELOW, one twin's code above the other's."""
+    title = [f"{concept.title} ({concept.key})", *textwrap.wrap(concept.why, width), ""]
+    if width < STACK_BELOW:
+        lines = title
+        for twin, name in TWINS.items():
+            snippets = [resolve(location) for location in concept.locations(twin)]
+            lines += [name, "─" * width, *panel(snippets, width, colour), ""]
+        return "\n".join(line.rstrip() for line in lines[:-1])
     column = (width - len(SEPARATOR)) // 2
     panels = [
         panel([resolve(location) for location in concept.locations(twin)], column, colour)
@@ -299,9 +357,7 @@ def side_by_side(concept: Concept, width: int, colour: bool = False) -> str:
     headings = [f"{name:<{column}}" for name in TWINS.values()]
     rule = "─" * column
     lines = [
-        f"{concept.title} ({concept.key})",
-        textwrap.fill(concept.why, width),
-        "",
+        *title,
         SEPARATOR.join(headings).rstrip(),
         SEPARATOR.replace(" ", "─").join([rule, rule]),
     ]

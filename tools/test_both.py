@@ -5,12 +5,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tools.both import port_in_use
+from tools.ports import port_in_use
 from twin_servers.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,9 +22,11 @@ def server(port):
     return f"{sys.executable} -u -m http.server --bind 127.0.0.1 {port}"
 
 
-def start(*twins):
-    """tools.both with (name, port, command) triples, its output captured."""
+def start(*twins, ready=()):
+    """tools.both with (name, port, command) triples and --ready lines, its output captured."""
     arguments = [str(part) for twin in twins for part in twin]
+    if ready:
+        arguments += ["--ready", *ready]
     return subprocess.Popen(  # noqa: S603 - this repository's tool
         [sys.executable, "-m", "tools.both", *arguments],
         cwd=ROOT,
@@ -116,3 +119,38 @@ def test_a_port_in_use_is_one_line_naming_its_variable(ports):
     assert errors.strip() == (
         f"port {flask_port} is in use: free it, or choose another, e.g. FLASK_PORT={flask_port + 1}"
     )
+
+
+READY = ["Admin login: admin / dev-admin-password", "API token for writes: dev-api-token"]
+
+
+def test_the_ready_lines_come_once_both_twins_answer(ports):
+    flask_port, django_port = ports
+    runner = start(
+        ("flask", flask_port, server(flask_port)),
+        ("django", django_port, server(django_port)),
+        ready=READY,
+    )
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(runner.stdout), daemon=True)
+    reader.start()
+
+    def the_ready_lines_are_printed():
+        return READY[-1] + "\n" in lines
+
+    wait_for(the_ready_lines_are_printed)
+    assert all(port_in_use(port) for port in ports)
+    os.killpg(runner.pid, signal.SIGINT)
+    runner.wait(timeout=30)
+    reader.join(timeout=5)
+    assert [line.rstrip("\n") for line in lines if "|" not in line] == READY
+
+
+def test_no_ready_lines_when_a_twin_never_answers(ports):
+    flask_port, django_port = ports
+    runner = start(
+        ("flask", flask_port, "exit 3"), ("django", django_port, server(django_port)), ready=READY
+    )
+    output, _ = runner.communicate(timeout=20)
+    assert runner.returncode == 3
+    assert READY[0] not in output

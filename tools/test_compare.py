@@ -10,6 +10,8 @@ management command.
 from __future__ import annotations
 
 import ast
+import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from tools.compare import (
     load_concepts,
     main,
     resolve,
+    short,
     side_by_side,
 )
 
@@ -223,6 +226,36 @@ def test_side_by_side_fits_the_width(width):
     for concept in CONCEPTS:
         text = side_by_side(concept, width)
         assert max(len(line) for line in text.splitlines()) <= width, concept.key
+
+
+@pytest.mark.parametrize("concept", CONCEPTS, ids=lambda concept: concept.key)
+def test_at_80_columns_the_twins_are_stacked_and_no_word_is_cut(concept):
+    text = side_by_side(concept, 80)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines.index("Flask") < lines.index("Django")
+    sources = [concept.title, concept.why]
+    sources += [resolve(location).text for twin in TWINS for location in concept.locations(twin)]
+    cut = cut_names(" ".join(sources), text)
+    assert not cut, f"cut in two: {cut}"
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_listing_cuts_no_name_in_two(width):
+    locations = [
+        short(location)
+        for concept in CONCEPTS
+        for twin in TWINS
+        for location in concept.locations(twin)
+    ]
+    cut = cut_names(" ".join(locations), listing(CONCEPTS, width))
+    assert not cut, f"cut in two: {cut}"
+
+
+def cut_names(source, output):
+    """The words, names and numbers of source that output lacks whole: cut in two by a wrap."""
+    missing = Counter(re.findall(r"\w+", source)) - Counter(re.findall(r"\w+", output))
+    return sorted(missing)
 
 
 def test_side_by_side_shows_both_pieces_of_code():

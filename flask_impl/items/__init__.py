@@ -27,6 +27,8 @@ def create_app(test_config=None):
 
     # Items keep to_dict()'s key order, as Django's JsonResponse does.
     app.json.sort_keys = False
+    # Compact in debug mode too, as Django's JsonResponse always is (Flask indents it under DEBUG).
+    app.json.compact = True
     app.url_map.converters["item_id"] = ItemIdConverter
     # No redirect from //api/items to /api/items: Django answers such paths with a 404.
     app.url_map.merge_slashes = False

@@ -64,3 +64,10 @@ def test_api_404s_are_json_with_debug_on_too(app, client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_json_is_compact_in_debug_mode_too(app, client):
+    # The contract suite runs the twins with DEBUG=0, where Flask is compact by default.
+    app.config["DEBUG"] = True
+    body = client.get("/api/data").get_data(as_text=True)
+    assert body == '{"message":"Hello, this is some data!","framework":"flask"}\n'
