@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/items", views.ItemListView.as_view(), name="item_list"),
     path("api/items/<item_id:item_id>", views.ItemDetailView.as_view(), name="item_detail"),
     # Last: everything else under /api/ is the API's JSON 404, in DEBUG too; //api/... as well,
-    # which reaches here as /api/... (the root URLconf's own pattern takes one slash).
-    re_path(r"^/*api/(?P<path>.*)$", errors.api_not_found),
+    # which reaches here as /api/... (the root URLconf's own pattern takes one slash; [/], as a
+    # leading "/" would be taken by the system check for a slip, urls.W002).
+    re_path(r"^[/]*api/(?P<path>.*)$", errors.api_not_found),
 ]
