@@ -23,7 +23,16 @@ from contract_tests.helpers import UNIQUE_NAME_LENGTH, fill
 from contract_tests.side_by_side import SideBySide
 from twin_servers.client import ITEM_PATH, Api, http_session
 from twin_servers.pool import ServerPool
-from twin_servers.server import BARE, FORWARDED, MAIN, PROXIED, ServerError
+from twin_servers.server import (
+    BARE,
+    DEBUGGING,
+    EMPTY,
+    FORWARDED,
+    MAIN,
+    PROXIED,
+    SUBDOMAINS,
+    ServerError,
+)
 
 TWINS = ["flask", "django"]
 # Fixtures that need a server, and which kind of server each one needs.
@@ -36,13 +45,21 @@ SERVER_FIXTURES = {
     "proxied_admin_credentials": PROXIED,
     "forwarded_api": FORWARDED,
     "forwarded_admin_credentials": FORWARDED,
+    "debug_api": DEBUGGING,
+    "subdomains_api": SUBDOMAINS,
+    "empty_api": EMPTY,
 }
 # Fixtures that log in: their tests run last, while the admin users are being created.
 ADMIN_FIXTURES = ("admin_credentials", "proxied_admin_credentials", "forwarded_admin_credentials")
 # The modules of the fuzz tests (marked fuzz), collected only with --fuzz.
 FUZZ_MODULES = ("test_schemathesis.py", "test_fuzz.py", "test_sqlmap.py")
 # Fixtures of a server that only a few tests need: their tests are marked slow (the wait for it).
-SLOW_FIXTURES = tuple(name for name in SERVER_FIXTURES if name.startswith(("proxied", "forwarded")))
+# Not empty_api: only a workshop exercise's test uses it, which EXERCISE=N make test-both runs.
+SLOW_FIXTURES = tuple(
+    name
+    for name in SERVER_FIXTURES
+    if name.startswith(("proxied", "forwarded", "debug", "subdomains"))
+)
 
 
 def pytest_addoption(parser) -> None:
@@ -196,7 +213,8 @@ def servers_needed(items, twin: str) -> set:
     """(twin, flavour) of every server of this twin that the selected tests use."""
     needed = set()
     for item in items:
-        if twin not in twins_of(item):
+        # A test skipped from the start (an exercise not chosen) needs no server.
+        if twin not in twins_of(item) or item.get_closest_marker("skip"):
             continue
         for fixture, flavour in SERVER_FIXTURES.items():
             if fixture in item.fixturenames or (fixture == "api" and "apis" in item.fixturenames):
@@ -301,6 +319,24 @@ def forwarded_admin_credentials(servers, twin) -> tuple[str, str]:
     if servers is None:
         pytest.skip(f"needs a server started with {FORWARDED.name}; CONTRACT_TARGETS is set")
     return servers.admin(twin, FORWARDED)
+
+
+@pytest.fixture
+def debug_api(clients, twin) -> Api:
+    """The twin started with DEBUG=1, as in development."""
+    return clients(twin, DEBUGGING)
+
+
+@pytest.fixture
+def subdomains_api(clients, twin) -> Api:
+    """The twin started with ALLOWED_HOSTS naming .example.com besides the default hosts."""
+    return clients(twin, SUBDOMAINS)
+
+
+@pytest.fixture
+def empty_api(clients, twin) -> Api:
+    """The twin on a database of its own that no test writes to."""
+    return clients(twin, EMPTY)
 
 
 @pytest.fixture

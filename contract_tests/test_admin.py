@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 import subprocess
 import threading
 import time
@@ -22,9 +23,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from contract_tests.helpers import HTML, assert_security_headers, csrf_token, header_values
+from contract_tests.helpers import (
+    HTML,
+    assert_security_headers,
+    csrf_token,
+    expected,
+    header_values,
+)
 from twin_servers.client import ITEM_PATH, http_session
-from twin_servers.server import ADMIN_COMMANDS, MAIN, REPO, Server
+from twin_servers.server import ADMIN_COMMANDS, MAIN, REPO, VENV_BIN, Server
 
 INDEX = "/admin/"
 LOGIN = "/admin/login/"
@@ -204,10 +211,40 @@ def main_server(servers, twin) -> Server:
     return servers.get(twin, MAIN)
 
 
+# Each twin's own way to take a user's admin rights away, on the server's database: Django's
+# `manage.py shell -c`; Flask has no such shell option, so a script in the app's context.
+NO_LONGER_ADMIN_COMMANDS = {
+    "django": [
+        str(VENV_BIN / "python"),
+        "manage.py",
+        "shell",
+        "-c",
+        "import os; from django.contrib.auth.models import User; "
+        "User.objects.filter(username=os.environ['ADMIN_USERNAME']).update(is_staff=False)",
+    ],
+    "flask": [
+        str(VENV_BIN / "python"),
+        "-c",
+        "import os\n"
+        "from items.models import User, db\n"
+        "from wsgi import app\n"
+        "with app.app_context():\n"
+        "    db.session.scalars(db.select(User).filter_by(username=os.environ['ADMIN_USERNAME']))"
+        ".one().is_admin = False\n"
+        "    db.session.commit()",
+    ],
+}
+
+
 def set_admin_password(server: Server, username: str, password: str) -> None:
     """Run the twin's own admin command (what `make admin` runs) on the server's database."""
+    run_in_twin(server, ADMIN_COMMANDS[server.twin], username, password)
+
+
+def run_in_twin(server: Server, command: list[str], username: str, password: str = "") -> None:
+    """Run a command in the twin's folder on the server's database, for this user."""
     result = subprocess.run(
-        ADMIN_COMMANDS[server.twin],
+        command,
         cwd=REPO / f"{server.twin}_impl",
         env=server.env | {"ADMIN_USERNAME": username, "ADMIN_PASSWORD": password},
         capture_output=True,
@@ -216,7 +253,7 @@ def set_admin_password(server: Server, username: str, password: str) -> None:
         check=False,
     )
     output = (result.stdout + result.stderr).strip()
-    assert result.returncode == 0, f"the admin command exited {result.returncode}, not 0: {output}"
+    assert result.returncode == 0, f"{command[1:3]} exited {result.returncode}, not 0: {output}"
 
 
 def assert_the_cookie_opens_nothing(api, site: Site, cookie: str, ended_by: str) -> None:
@@ -543,6 +580,28 @@ def test_make_admin_setting_the_password_ends_the_sessions_from_before(
     # The same password, so that the other tests still log in with the harness's credentials.
     set_admin_password(main_server, username, password)
     assert_the_cookie_opens_nothing(api, site, cookie, "make admin")
+
+
+@pytest.mark.slow  # the twin's commands: processes of their own, and a password hashed
+def test_a_logged_in_user_who_is_no_longer_an_admin_gets_no_admin_page(
+    api, browser, site, twin, main_server
+):
+    """Django: is_staff False; Flask: is_admin False. Sent to the login page, as anyone else."""
+    username, password = f"staff-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
+    set_admin_password(main_server, username, password)
+    assert browser.log_in(username, password).status_code == 302, "the admin's login failed"
+    run_in_twin(main_server, NO_LONGER_ADMIN_COMMANDS[twin], username)
+    for page in PROTECTED:
+        path = page.values[0](site)
+        response = browser.get(path)
+        location = urlsplit(response.headers.get("Location", ""))
+        answer = (response.status_code, location.path, parse_qs(location.query).get("next"))
+        wanted = (302, LOGIN, [path])
+        assert answer == wanted, expected(f"{path} for a user no longer admin", wanted, answer)
+    # Its login is refused too, as a wrong password is.
+    response = browser.log_in(username, password)
+    answer = (response.status_code, site.form_error in response.text)
+    assert answer == (200, True), expected("the login (status, form error)", (200, True), answer)
 
 
 @pytest.mark.parametrize("page", [pytest.param(lambda site: LOGIN, id="login"), *PROTECTED])

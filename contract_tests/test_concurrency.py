@@ -3,11 +3,18 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from contract_tests.helpers import assert_error
+import pytest
+
+from contract_tests.helpers import ITEM_PATH, assert_error, expected
 
 CREATES = 200
 THREADS = 8
 RACERS = 16
+ROUNDS = 4
+# One item's writers, all at once: updates racing each other and the deletes that end it.
+WRITES = ["PUT", "PATCH"] * 7 + ["DELETE"] * 2
+# What each may answer, whoever wins: never a 5xx (SQLite's "database is locked" included).
+ANSWERS = {"PUT": {200, 404}, "PATCH": {200, 404}, "DELETE": {204, 404}}
 
 
 def test_200_creates_from_8_threads_are_all_stored(api, unique_name):
@@ -40,3 +47,25 @@ def test_16_simultaneous_creates_of_one_name_give_one_201_and_fifteen_409(api, u
         if response.status_code == 409:
             assert_error(response, 409, "conflict", {"name"})
     assert api.count(unique_name) == 1
+
+
+# Several rounds, a fresh item each: the race is a different one every time.
+@pytest.mark.parametrize("round_number", range(ROUNDS))
+def test_simultaneous_puts_patches_and_deletes_of_one_item_answer_no_5xx(
+    api, unique_name, round_number
+):
+    path = ITEM_PATH.format(id=api.create(name=unique_name)["id"])
+    barrier = threading.Barrier(len(WRITES))
+
+    def write(numbered):
+        number, method = numbered
+        payload = {"PUT": {"name": unique_name, "quantity": number}, "PATCH": {"quantity": number}}
+        barrier.wait()
+        return method, api.request(method, path, payload=payload.get(method)).status_code
+
+    with ThreadPoolExecutor(len(WRITES)) as pool:
+        answers = list(pool.map(write, enumerate(WRITES)))
+    unexpected = [(method, status) for method, status in answers if status not in ANSWERS[method]]
+    assert not unexpected, expected("answers", ANSWERS, unexpected)
+    deleted = sorted(status for method, status in answers if method == "DELETE")
+    assert deleted == [204, 404], expected("the DELETEs' answers", [204, 404], deleted)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contract_tests.helpers import HTML, assert_error, assert_security_headers
+from contract_tests.helpers import HTML, assert_error, assert_security_headers, expected
 
 BAD_HOSTS = ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.2"]
 
@@ -41,3 +41,24 @@ def test_the_default_allowed_hosts_are_served_with_or_without_a_port(api, host):
     port = urlsplit(api.base_url).port
     for header in (host, f"{host}:{port}"):
         assert api.get("/api/data", headers={"Host": header}).status_code == 200
+
+
+# ALLOWED_HOSTS=.example.com, as Django reads it: the domain and its subdomains, nothing else that
+# merely ends with its letters.
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("example.com", 200),
+        ("a.example.com", 200),
+        ("a.b.example.com:8080", 200),
+        ("evilexample.com", 400),
+        ("example.com.evil.example", 400),
+    ],
+)
+def test_a_dotted_allowed_host_admits_the_domain_and_its_subdomains_only(
+    subdomains_api, host, status
+):
+    response = subdomains_api.get("/api/data", headers={"Host": host})
+    assert response.status_code == status, expected(
+        f"status for Host {host}", status, response.status_code
+    )

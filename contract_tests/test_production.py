@@ -14,16 +14,17 @@ import secrets
 import subprocess
 import time
 from functools import partial
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from contract_tests.helpers import HTML, assert_security_headers, csrf_token
+from contract_tests.helpers import HTML, assert_security_headers, csrf_token, expected
 from contract_tests.test_admin import INDEX, LOGIN, SITES
 from twin_servers.client import JSON, http_session
-from twin_servers.server import FORWARDED, REPO, VENV_BIN, free_port
+from twin_servers.server import FORWARDED, MAIN, REPO, VENV_BIN, free_port
 
 HSTS = "max-age=31536000; includeSubDomains"
 FAILURE_LIMIT = 5
@@ -201,15 +202,34 @@ def test_behind_two_trusted_proxies_the_access_log_names_the_clients_address(
 ):
     address, path = an_address(), f"/api/data?request={secrets.token_hex(8)}"
     ProxiedBrowser(forwarded_api, twin, address, "http", proxies=2).get(path)
-    log = servers.get(twin, FORWARDED).workdir / "server.log"
+    logged = logged_addresses(servers.get(twin, FORWARDED).workdir / "server.log", path)
+    assert logged == [address], expected("the logged client address", [address], logged)
 
-    def logged():
+
+# Whatever a client forges: one address or a chain, the server's own, IPv6, or no address at all.
+FORGED = ["10.1.2.3", "203.0.113.9, 10.0.0.1", "127.0.0.2", "::1", "unknown"]
+
+
+@pytest.mark.parametrize("forged", FORGED)
+def test_without_trusted_proxies_the_access_log_names_the_real_address(api, servers, twin, forged):
+    if servers is None:
+        pytest.skip("CONTRACT_TARGETS is set: the access log is the server's own")
+    path = f"/api/data?request={secrets.token_hex(8)}"
+    api.get(path, headers={"X-Forwarded-For": forged})
+    logged = logged_addresses(servers.get(twin, MAIN).workdir / "server.log", path)
+    assert logged == ["127.0.0.1"], expected("the logged client address", ["127.0.0.1"], logged)
+
+
+def logged_addresses(log: Path, path: str) -> list[str]:
+    """The client addresses of the access log's lines for this path (it may take a moment)."""
+
+    def lines():
         return [line for line in log.read_text().splitlines() if path in line]
 
     deadline = time.monotonic() + 5
-    while not logged() and time.monotonic() < deadline:
+    while not lines() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert [line.split()[0] for line in logged()] == [address], logged()
+    return [line.split()[0] for line in lines()]
 
 
 @pytest.mark.slow

@@ -69,7 +69,8 @@ class ServerError(RuntimeError):
 
 @dataclass(frozen=True)
 class Flavour:
-    """What sets a server apart: an API token, a database it can reach, HTTPS=1 (a TLS proxy)."""
+    """What sets a server apart: an API token, a database it can reach, HTTPS=1 (a TLS proxy),
+    DEBUG=1, its ALLOWED_HOSTS."""
 
     name: str
     has_token: bool = True
@@ -77,6 +78,8 @@ class Flavour:
     workers: str | None = None  # None: gunicorn.conf.py's default (3), as in production
     https: bool = False  # HTTPS=1: the tests play the proxy, sending X-Forwarded-Proto
     trusted_proxies: int = 0  # TRUSTED_PROXIES: the tests play the proxies, sending X-Forwarded-For
+    debug: bool = False  # DEBUG=1, as in development (the framework's debug pages)
+    allowed_hosts: str | None = None  # ALLOWED_HOSTS; None: the twins' default
 
 
 MAIN = Flavour("main")
@@ -92,6 +95,16 @@ PROXIED = Flavour("HTTPS=1, behind a proxy", workers="1", https=True, trusted_pr
 # Served over plain HTTP behind two proxies (a load balancer, then nginx), with an admin user:
 # the client's address without HTTPS=1.
 FORWARDED = Flavour("TRUSTED_PROXIES=2, plain HTTP", workers="1", trusted_proxies=2)
+# Served with DEBUG=1, as in development: the API's errors are its envelope in that mode too.
+DEBUGGING = Flavour("DEBUG=1", workers="1", debug=True)
+# Served with a domain and its subdomains allowed, besides the addresses the kit asks on.
+SUBDOMAINS = Flavour(
+    "ALLOWED_HOSTS with .example.com",
+    workers="1",
+    allowed_hosts="localhost,127.0.0.1,[::1],.example.com",
+)
+# A database no test writes to: what the answers of an empty database are.
+EMPTY = Flavour("an empty database", workers="1")
 
 
 def guarded(command: list[str], **options) -> subprocess.Popen:
@@ -132,7 +145,7 @@ class Server:
         env = {key: value for key, value in os.environ.items() if key not in TWIN_SETTINGS}
         env |= {
             "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-            "DEBUG": "0",
+            "DEBUG": "1" if self.flavour.debug else "0",
             "SECRET_KEY": secrets.token_urlsafe(32),
             "DATABASE_URL": self.database_url(),
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
@@ -150,6 +163,8 @@ class Server:
             env["HTTPS"] = "1"
         if self.flavour.trusted_proxies:
             env["TRUSTED_PROXIES"] = str(self.flavour.trusted_proxies)
+        if self.flavour.allowed_hosts:
+            env["ALLOWED_HOSTS"] = self.flavour.allowed_hosts
         self.env = env
         steps = [*map(shlex.join, BUILD_STEPS[self.twin]), "exec ./serve.sh"]
         with (self.workdir / "server.log").open("wb") as log:

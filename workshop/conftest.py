@@ -14,6 +14,7 @@ import pytest
 from contract_tests.conftest import (  # noqa: F401
     api,
     clients,
+    empty_api,
     pytest_generate_tests,
     servers,
     unique_name,

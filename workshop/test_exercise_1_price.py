@@ -2,7 +2,7 @@
 
 import pytest
 
-from contract_tests.helpers import assert_error
+from contract_tests.helpers import assert_error, expected
 from twin_servers.client import ITEM_PATH
 
 pytestmark = pytest.mark.exercise(1)
@@ -34,5 +34,9 @@ def test_patch_changes_the_price_and_put_puts_it_back_to_zero(api, unique_name):
     ids=["negative", "too high", "a float", "a string", "a boolean", "null"],
 )
 def test_an_invalid_price_is_a_422_naming_it(api, unique_name, price):
-    response = api.request("POST", "/api/items", payload={"name": unique_name, "price": price})
+    # A valid price first: before the price exists, any price is refused as an unknown field.
+    valid = api.request("POST", "/api/items", payload={"name": unique_name, "price": 1999})
+    assert valid.status_code == 201, expected("status for a valid price", 201, valid.status_code)
+    other = f"{unique_name}-x"
+    response = api.request("POST", "/api/items", payload={"name": other, "price": price})
     assert_error(response, 422, "validation_error", fields={"price"})

@@ -5,7 +5,7 @@ EXERCISE=2 make test-both.
 
 import pytest
 
-from contract_tests.helpers import assert_error
+from contract_tests.helpers import assert_error, expected
 from twin_servers.client import JSON
 
 pytestmark = pytest.mark.exercise(2)
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.exercise(2)
 def stats(api) -> dict:
     """The stats as the twin answers them now."""
     response = api.get("/api/stats")
-    assert response.status_code == 200
+    assert response.status_code == 200, expected("status of /api/stats", 200, response.status_code)
     assert response.headers["Content-Type"] == JSON
     return response.json()
 
@@ -24,6 +24,12 @@ def test_stats_count_the_items_and_add_up_their_quantities(api, unique_name):
     assert set(before) == {"items", "quantity"}
     api.create(name=unique_name, quantity=7)
     assert stats(api) == {"items": before["items"] + 1, "quantity": before["quantity"] + 7}
+
+
+def test_stats_of_an_empty_database_are_zeros_not_null(empty_api):
+    # SQL's SUM of no rows is NULL.
+    got = stats(empty_api)
+    assert got == {"items": 0, "quantity": 0}, expected("stats", {"items": 0, "quantity": 0}, got)
 
 
 def test_stats_answer_options_with_allow(api):

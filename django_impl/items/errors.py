@@ -31,9 +31,13 @@ class ApiError(Exception):
 
 
 def wants_json(request):
-    """Whether errors on this path are JSON: everything under /api/, and /healthz."""
+    """Whether errors on this path are JSON: everything under /api/, and /healthz.
+
+    However many slashes lead: //api/items is refused with the API's 404, not a page.
+    """
     # Django: path_info, not path, is the path below the mount point, like Flask's request.path.
-    return request.path_info.startswith("/api/") or request.path_info == "/healthz"
+    path = "/" + request.path_info.lstrip("/")
+    return path.startswith("/api/") or path == "/healthz"
 
 
 def error_response(request, error):

@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", views.HealthzView.as_view(), name="healthz"),
     path("api/items", views.ItemListView.as_view(), name="item_list"),
     path("api/items/<item_id:item_id>", views.ItemDetailView.as_view(), name="item_detail"),
-    # Last: everything else under /api/ is the API's JSON 404, in DEBUG too.
-    re_path(r"^api/(?P<path>.*)$", errors.api_not_found),
+    # Last: everything else under /api/ is the API's JSON 404, in DEBUG too; //api/... as well,
+    # which reaches here as /api/... (the root URLconf's own pattern takes one slash; [/], as a
+    # leading "/" would be taken by the system check for a slip, urls.W002).
+    re_path(r"^[/]*api/(?P<path>.*)$", errors.api_not_found),
 ]

@@ -35,9 +35,12 @@ class ApiError(Exception):
 
 
 def wants_json():
-    """Whether errors on this path are JSON: everything under /api/, and /healthz."""
-    # The path as sent: Werkzeug's request.path makes a leading "//" one "/".
-    path = request.environ["PATH_INFO"]
+    """Whether errors on this path are JSON: everything under /api/, and /healthz.
+
+    However many slashes lead: //api/items is refused with the API's 404, not a page.
+    """
+    # The path as sent: Werkzeug's request.path would already make a leading "//" one "/".
+    path = "/" + request.environ["PATH_INFO"].lstrip("/")
     return path.startswith("/api/") or path == "/healthz"
 
 

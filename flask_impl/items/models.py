@@ -21,7 +21,9 @@ class Base(DeclarativeBase):
     """Declarative base shared by every model of the app."""
 
 
-db = SQLAlchemy(model_class=Base)
+# A write's answer is built from what was written, as Django's saved instance is: expired after
+# COMMIT, the item would be read again, and a DELETE that committed in between made that a 500.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def utc_now():
