@@ -92,6 +92,9 @@ def pytest_configure(config) -> None:
         raise pytest.UsageError("CONTRACT_TARGETS needs the servers' API_TOKEN in the environment")
     if targets and config.getoption("postgres"):
         raise pytest.UsageError("--postgres starts servers; CONTRACT_TARGETS tests running ones")
+    if not config.option.collectonly:
+        for twin, url in targets.items():
+            check_reachable(twin, url)
     config.addinivalue_line("markers", "fuzz: a fuzz test, run only with --fuzz (make test-fuzz)")
     config.addinivalue_line(
         "markers",
@@ -155,14 +158,9 @@ def pytest_sessionstart(session) -> None:
     """Start the twins' main servers before collection: they boot while it goes on.
 
     Nearly every test needs them; a run whose tests do not has started them for nothing.
-    Under CONTRACT_TARGETS, check that each target answers, and stop at once if one does not.
     """
     config = session.config
-    if config.option.collectonly:
-        return
-    if config.targets:
-        for twin, url in config.targets.items():
-            check_reachable(twin, url)
+    if config.option.collectonly or config.targets:
         return
     config.server_pool = ServerPool(
         [(twin, MAIN) for twin in config.twins], postgres_url=config.getoption("postgres")
@@ -170,17 +168,14 @@ def pytest_sessionstart(session) -> None:
 
 
 def check_reachable(twin: str, url: str) -> None:
-    """Stop the run with one line when a CONTRACT_TARGETS server does not answer /healthz."""
+    """Refuse the run, in one line, when a CONTRACT_TARGETS server does not answer /healthz."""
     try:
         with http_session() as probe:
             probe.get(f"{url.rstrip('/')}/healthz", timeout=5)
     except requests.RequestException as error:
         reason = type(error).__name__
-        pytest.exit(
-            f"CONTRACT_TARGETS: {twin} at {url} does not answer ({reason}); start it, "
-            "or correct the URL",
-            returncode=pytest.ExitCode.USAGE_ERROR,
-        )
+        message = f"CONTRACT_TARGETS: {twin} at {url} does not answer ({reason}); start it, or "
+        raise pytest.UsageError(message + "correct the URL") from None
 
 
 def pytest_collection_finish(session) -> None:

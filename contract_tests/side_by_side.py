@@ -61,8 +61,11 @@ class SideBySide:
             for name, row in sorted(shown.items()):
                 cells = "".join(f"{cell(row, column):<{WIDTH}}" for column in columns)
                 write(f"{name:{width}}  {cells}".rstrip())
+        elif len(self.twins) == 1:
+            write("no test failed")
         else:
-            write("every test has the same outcome on every twin, and none failed")
+            # This table compares outcomes; the tests in the both column compare the answers.
+            write(f"no test failed, and each ended alike on {' and '.join(self.twins)}")
         totals = []
         for column in columns:
             counts = Counter(cells[column] for cells in cases if column in cells)

@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,32 @@ def test_run_stops_both_twins_on_ctrl_c_quietly_with_nothing_left_listening(repo
     assert not any(port_in_use(port) for port in ports)
     noise = [line for line in output.splitlines() if "Traceback" in line or "make: ***" in line]
     assert not noise, "\n".join(noise)
+
+
+BAD_INPUT = [
+    pytest.param(
+        {"CONTRACT_TARGETS": "flask=http://127.0.0.1:{port}", "API_TOKEN": "x"},
+        [],
+        "CONTRACT_TARGETS: flask at http://127.0.0.1:{port} does not answer",
+        id="a target that does not answer",
+    ),
+    pytest.param({}, ["--twin", "flsk"], "invalid choice: 'flsk'", id="an unknown twin"),
+]
+
+
+@pytest.mark.parametrize(("env", "arguments", "said"), BAD_INPUT)
+def test_the_contract_suite_names_bad_input_in_one_line_and_tests_nothing(env, arguments, said):
+    port = free_port()
+    result = subprocess.run(  # noqa: S603 - this venv's pytest, on this repository's suite
+        [sys.executable, "-m", "pytest", "-p", "no:django", "contract_tests", *arguments],
+        cwd=REPO,
+        env=os.environ | {key: value.format(port=port) for key, value in env.items()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = (result.stdout + result.stderr).splitlines()
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, "\n".join(output[-5:])
+    naming = [line for line in output if said.format(port=port) in line]
+    assert len(naming) == 1, "\n".join(output[-5:])
+    assert "Traceback" not in result.stdout + result.stderr
