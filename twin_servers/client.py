@@ -50,8 +50,8 @@ class Api:
     def session(self) -> requests.Session:
         """This thread's session (requests sessions are not shared between threads).
 
-        Its connections are kept alive between requests, as a browser's or a client library's
-        are: both twins' Gunicorn reads what is left of a body it answered without reading.
+        Its connections are kept alive between reads, as a browser's or a client library's are
+        (see request() for writes).
         """
         if not hasattr(self.local, "session"):
             self.local.session = http_session()
@@ -79,6 +79,10 @@ class Api:
             authorization = f"Bearer {self.token}"
         if authorization is not None:
             headers["Authorization"] = authorization
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            # A write may be answered before its body is read (401, 413, 415), and then the twin,
+            # or a proxy in front of it, may close the connection: a write leaves none to reuse.
+            headers.setdefault("Connection", "close")
         return self.session.request(
             method,
             self.base_url + path,
