@@ -5,7 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from contract_tests.helpers import ITEM_PATH, assert_error, expected
+from contract_tests.helpers import assert_error, expected
+from twin_servers.client import ITEM_PATH
 
 CREATES = 200
 THREADS = 8

@@ -4,7 +4,7 @@
 
 The parent holds the write end of the pipe and never writes to it. When the parent dies, however
 it dies (SIGKILL too), the OS closes that end: the guard reads end-of-file and kills its process
-group, the command's with it. Linux could ask the kernel for this (prctl's PR_SET_PDEATHSIG);
+group, the command's with it. Linux could ask the kernel for this (PR_SET_PDEATHSIG);
 macOS has no such call, and a pipe behaves alike on both.
 
 The guard passes the signals that stop a program on to the command (SIGTERM starts Gunicorn's
