@@ -54,7 +54,7 @@ $(VENV)/.installed: requirements-dev.txt flask_impl/requirements.txt django_impl
 		contract_tests/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "make setup: the twins need Python 3.11 to 3.14, and $(PYTHON) is %d.%d; choose one with PYTHON=python3.13 make setup" % sys.version_info[:2])'
 	@[ -f $@ ] || rm -rf $(VENV)
-	@echo "make setup: .venv with $$($(PYTHON) --version), the twins and their tests (about 40 MB to download)"
+	@echo "make setup: .venv with $$($(PYTHON) --version), the twins and their tests (about 37 MB to download)"
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements-dev.txt || { rm -rf $(VENV); echo "make setup failed; $(VENV) removed, so the next try starts afresh" >&2; exit 1; }
 	@touch $@

@@ -73,8 +73,8 @@ LISTING = [
     ("GET", "/api/items", {"params": {"q": "a\x01"}}),
     ("GET", "/api/items", {"params": [("q", "{name}"), ("q", "{name}")]}),
 ]
-# Found by test_fuzz.py on PostgreSQL: the Flask twin searched with lower(), Django with UPPER(),
-# and they fold the long s, the dotless i and the final sigma differently.
+# Case folding on PostgreSQL: lower() and UPPER() fold the long s, the dotless i and the final
+# sigma differently, so both twins must search with the same one.
 CASE_FOLDING = [
     *[
         ("POST", "/api/items", {"payload": {"name": f"{{name}}-{letter}"}})

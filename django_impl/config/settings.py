@@ -125,7 +125,7 @@ STORAGES = {
     },
 }
 
-# TRUSTED_PROXIES=N: N proxies in front, each appending to X-Forwarded-For (items.lockout).
+# TRUSTED_PROXIES=N: N proxies in front, each appending to X-Forwarded-For (items.security).
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 # HTTPS=1: served over TLS by one proxy in front, the only way in, which sets X-Forwarded-Proto.
 # http:// is redirected but /healthz (load balancers ask from inside); HSTS for a year, not
