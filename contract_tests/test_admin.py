@@ -128,15 +128,25 @@ class Browser:
             self.base_url + path, params=params, allow_redirects=False, timeout=30
         )
 
-    def submit(self, page: str, fields: dict, *, to: str | None = None, token: bool = True):
-        """Open the page of a form and post these fields (with the page's CSRF token) to `to`."""
+    def submit(
+        self, page: str, fields: dict, *, to: str | None = None, token: bool = True, origin=None
+    ):
+        """Open the page of a form and post these fields (with the page's CSRF token) to `to`.
+
+        With `origin`, the post says it comes from a page of that origin, as browsers do.
+        """
         form = self.get(page)
         assert form.status_code == 200, f"{page}: {form.status_code}"
         data = dict(fields)
         if token:
             data[self.site.csrf_field] = csrf_token(form.text, self.site.csrf_field)
+        headers = {"Origin": origin} if origin else {}
         return self.session.post(
-            self.base_url + (to or page), data=data, allow_redirects=False, timeout=30
+            self.base_url + (to or page),
+            data=data,
+            headers=headers,
+            allow_redirects=False,
+            timeout=30,
         )
 
     def form_fields(self, page: str) -> dict:
@@ -145,10 +155,13 @@ class Browser:
         assert response.status_code == 200, f"{page}: {response.status_code}"
         return form_fields(response.text, self.site.csrf_field, page)
 
-    def log_in(self, username: str, password: str, *, next_page: str = INDEX, token=True):
+    def log_in(
+        self, username: str, password: str, *, next_page: str = INDEX, token=True, origin=None
+    ):
         """Send the login form, asking to come back to next_page."""
         login = f"{LOGIN}?{urlencode({'next': next_page})}"
-        return self.submit(login, {"username": username, "password": password}, token=token)
+        fields = {"username": username, "password": password}
+        return self.submit(login, fields, token=token, origin=origin)
 
     def logged_in(self) -> bool:
         """Whether the admin's index answers (True) or sends to the login page (False)."""
@@ -410,11 +423,15 @@ def shown_time(cell: str) -> str:
 
 # Access ----------------------------------------------------------------------------------------
 
+# Paths the admin does not have: anonymous visitors are sent to the login page as for any other
+# (Django's catch_all_view is behind the login too), so they learn nothing of which paths exist.
+UNKNOWN_PAGES = ["/admin/nope/", "/admin/items/nope/"]
 PROTECTED = [
     pytest.param(lambda site: INDEX, id="index"),
     pytest.param(lambda site: ITEMS, id="item list"),
     pytest.param(lambda site: f"{ITEMS}?{site.search}=x", id="search"),
     pytest.param(lambda site: site.add, id="add form"),
+    *(pytest.param(lambda site, path=path: path, id=path) for path in UNKNOWN_PAGES),
 ]
 
 
@@ -430,6 +447,12 @@ def test_anonymous_visits_are_sent_to_the_login_page_with_the_page_to_return_to(
     assert parse_qs(location.query) == {"next": [path]}
 
 
+@pytest.mark.parametrize("path", UNKNOWN_PAGES)
+def test_an_admin_gets_a_404_for_a_page_the_admin_does_not_have(admin, path):
+    response = admin.get(path)
+    assert response.status_code == 404, expected(f"status of {path}", 404, response.status_code)
+
+
 def test_the_login_page_is_a_form_of_username_and_password_with_a_csrf_token(browser, site):
     response = browser.get(LOGIN)
     assert response.status_code == 200
@@ -443,6 +466,24 @@ def test_a_login_without_the_csrf_token_is_refused(browser, site, admin_credenti
     response = browser.log_in(*admin_credentials, token=False)
     assert response.status_code == site.csrf_refusal
     assert not browser.logged_in()
+
+
+# A form posted with its page's token, from another site's page (as a cross-site form whose
+# token leaked would be) or from the site's own: Django's CSRF check refuses another Origin.
+ORIGINS = [
+    pytest.param(lambda base_url: "https://evil.example", False, id="another site"),
+    pytest.param(lambda base_url: base_url, True, id="the site"),
+]
+
+
+@pytest.mark.parametrize(("origin", "accepted"), ORIGINS)
+def test_a_login_is_accepted_from_the_site_s_own_origin_only(
+    browser, site, admin_credentials, origin, accepted
+):
+    response = browser.log_in(*admin_credentials, origin=origin(browser.base_url))
+    answer = (response.status_code, browser.logged_in())
+    wanted = (302, True) if accepted else (site.csrf_refusal, False)
+    assert answer == wanted, expected("the login (status, logged in)", wanted, answer)
 
 
 def test_a_wrong_password_shows_the_login_page_again_with_an_error(
@@ -781,6 +822,17 @@ def test_a_create_without_the_csrf_token_is_refused_and_stores_nothing(
     response = admin.submit(site.add, form, token=False)
     assert response.status_code == site.csrf_refusal, outcome(site, response)
     assert stored(api, unique_name) == []
+
+
+@pytest.mark.parametrize(("origin", "accepted"), ORIGINS)
+def test_a_create_is_accepted_from_the_site_s_own_origin_only(
+    api, admin, site, unique_name, origin, accepted
+):
+    form = admin.form_fields(site.add) | {"name": unique_name, "quantity": "1"}
+    response = admin.submit(site.add, form, origin=origin(admin.base_url))
+    answer = (response.status_code, len(stored(api, unique_name)))
+    wanted = (302, 1) if accepted else (site.csrf_refusal, 0)
+    assert answer == wanted, expected("the create (status, items stored)", wanted, answer)
 
 
 def test_an_edit_or_delete_without_the_csrf_token_is_refused_and_changes_nothing(

@@ -62,3 +62,25 @@ def test_a_dotted_allowed_host_admits_the_domain_and_its_subdomains_only(
     assert response.status_code == status, expected(
         f"status for Host {host}", status, response.status_code
     )
+
+
+# A Host as Django's split_domain_port() reads it: lower case, one trailing dot dropped (the fully
+# qualified name), any digits as the port (the server was reached); a port must have digits.
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("localhost.", 200),
+        ("LOCALHOST.:8000", 200),
+        ("127.0.0.1:99999", 200),
+        ("localhost..", 400),
+        ("localhost:", 400),
+        ("localhost:http", 400),
+    ],
+)
+def test_an_allowed_host_is_read_as_django_reads_it(api, host, status):
+    if not api.launched:
+        pytest.skip("the ALLOWED_HOSTS of a server the suite did not start are unknown")
+    response = api.get("/api/data", headers={"Host": host})
+    assert response.status_code == status, expected(
+        f"status for Host {host}", status, response.status_code
+    )

@@ -77,6 +77,16 @@ def test_behind_the_proxy_plain_http_is_redirected_to_https(proxied_api, path):
     assert_security_headers(response)
 
 
+# The one trusted proxy appends the scheme it was reached by: the last value is the proxy's, any
+# before it the client's own, which says nothing.
+def test_behind_the_proxy_the_scheme_is_the_last_one_the_proxy_appended(proxied_api):
+    response = proxied_api.get("/api/data", headers={"X-Forwarded-Proto": "https, http"})
+    answer = (response.status_code, response.headers.get("Location"))
+    host = urlsplit(proxied_api.base_url).netloc
+    wanted = (301, f"https://{host}/api/data")
+    assert answer == wanted, expected("a client's https before the proxy's http", wanted, answer)
+
+
 def test_behind_the_proxy_healthz_answers_plain_http(proxied_api):
     # Load balancers and Docker's HEALTHCHECK ask /healthz from the inside, without the proxy.
     response = proxied_api.get("/healthz")

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: the client's address from X-Forwarded-For with TRUSTED_PROXIES, for everything after.
     "items.security.forwarded_for",
+    # With HTTPS=1, the scheme the one proxy in front set, before SECURE_PROXY_SSL_HEADER reads it.
+    "items.security.forwarded_proto",
     # Around the rest, so that every response says X-Frame-Options: DENY, a bad Host's 400 too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # nosniff, Referrer-Policy and Cross-Origin-Opener-Policy (same-origin by default), and

@@ -27,6 +27,21 @@ def forwarded_for(get_response):
     return middleware
 
 
+def forwarded_proto(get_response):
+    """Middleware: X-Forwarded-Proto becomes its last value, the one the trusted proxy set.
+
+    SECURE_PROXY_SSL_HEADER reads the first, which a client can send ahead of the proxy's when the
+    proxy appends rather than overwrites (Flask: ProxyFix(x_proto=1) reads the last).
+    """
+
+    def middleware(request):
+        if proto := request.META.get("HTTP_X_FORWARDED_PROTO"):
+            request.META["HTTP_X_FORWARDED_PROTO"] = proto.rsplit(",", 1)[-1].strip()
+        return get_response(request)
+
+    return middleware
+
+
 def admin_content_security_policy(get_response):
     """Middleware: the home page's CSP on every page of the admin too (Flask: security.py)."""
 

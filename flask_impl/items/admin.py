@@ -13,11 +13,12 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_login import LoginManager, current_user, login_user, logout_user
 from jinja2.ext import Extension
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 from werkzeug.security import generate_password_hash
 
 from . import lockout
 from .converters import ITEM_ID_MAX, ItemIdConverter
-from .errors import ApiError
+from .errors import ApiError, handle_http_exception
 from .forms import ItemForm, LoginForm
 from .models import Item, User, as_utc, db
 from .security import is_safe_url
@@ -67,10 +68,27 @@ class AdminOnly:
         return is_admin(current_user)
 
     def inaccessible_callback(self, name, **kwargs):
-        """302 to the login page, with the path to come back to (Django: redirect_to_login())."""
-        query = request.query_string.decode("latin-1")
-        next_url = f"{request.path}?{query}" if query else request.path
-        return redirect(f"{url_for('admin.login_view')}?{urlencode({'next': next_url}, safe='/')}")
+        """302 to the login page, with the path to come back to."""
+        return redirect_to_login()
+
+
+def redirect_to_login():
+    """302 to the login page, with the path to come back to (Django: redirect_to_login())."""
+    query = request.query_string.decode("latin-1")
+    next_url = f"{request.path}?{query}" if query else request.path
+    return redirect(f"{url_for('admin.login_view')}?{urlencode({'next': next_url}, safe='/')}")
+
+
+def unknown_admin_page(error):
+    """A path under /admin/ that is no page: non-admins go to the login page first, as in Django.
+
+    Django's admin ends on a catch-all view behind the login; a Flask route for it would take
+    the place of the 405 that a GET of the logout answers.
+    """
+    # The path as sent: //admin/x is no admin path, as in Django (request.path drops a slash).
+    if request.environ["PATH_INFO"].startswith("/admin/") and not is_admin(current_user):
+        return redirect_to_login()
+    return handle_http_exception(error)
 
 
 class AdminHomeView(AdminOnly, AdminIndexView):
@@ -221,6 +239,7 @@ class HtmlLang(Extension):
 def init_app(app):
     """Log-in sessions and the admin site (Django: the admin and auth apps, admin.site.urls)."""
     login_manager.init_app(app)
+    app.register_error_handler(NotFound, unknown_admin_page)
     app.jinja_env.add_extension(HtmlLang)
     theme = Bootstrap4Theme(base_template="admin/base_site.html")
     admin = Admin(app, name=SITE_NAME, index_view=AdminHomeView(), theme=theme)

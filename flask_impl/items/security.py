@@ -1,10 +1,12 @@
 """Hardening: hosts, HTTPS, headers, the login's `next` (Django: MIDDLEWARE, SECURE_* settings)."""
 
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.urls import iri_to_uri
@@ -23,18 +25,27 @@ ADMIN_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+# Django's host_validation_re: a name or a bracketed IPv6 address, then any digits as the port (the
+# server was reached, so the port is not checked; urlsplit refuses one over 65535).
+HOST = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?")
 # Django's limit: a longer `next` is not followed (urlsplit normalises it slowly).
 MAX_URL_LENGTH = 2048
 
 
 def host_name(host):
-    """The name in a Host header or an ALLOWED_HOSTS entry: no port, no brackets, lower case."""
-    return urlsplit(f"//{host}").hostname or ""
+    """The name in a Host header or an ALLOWED_HOSTS entry, read as Django's split_domain_port().
+
+    Lower case, no port, and no trailing dot: "localhost." is the fully qualified "localhost".
+    """
+    name = HOST.fullmatch(host.lower())
+    return name[1].removesuffix(".") if name else ""
 
 
 def check_allowed_host():
     """400 unless the Host is in ALLOWED_HOSTS; "*" and ".domain" as in Django."""
-    name = host_name(request.host)
+    # The header as sent: Werkzeug's request.host is empty for a port over 65535, which Django
+    # does not check.
+    name = host_name(request.headers.get("Host", request.host))
     for allowed in current_app.config["ALLOWED_HOSTS"]:
         domain = host_name(allowed.removeprefix("."))
         subdomain = allowed.startswith(".") and name.endswith(f".{domain}")
@@ -103,6 +114,17 @@ def is_admin_page():
     return request.path.startswith("/admin/") and request.endpoint != "admin.static"
 
 
+def check_origin():
+    """400 for a POST to the admin from another site's page (Django: CsrfViewMiddleware).
+
+    Flask-WTF checks the token only; Django also refuses an Origin other than the site's own.
+    A request without Origin goes on to the token check, as in Django over plain HTTP.
+    """
+    site = request.host_url.removesuffix("/")
+    if request.method == "POST" and is_admin_page() and request.headers.get("Origin", site) != site:
+        raise CSRFError("The Origin is not this site.")
+
+
 class AdminSessionInterface(SecureCookieSessionInterface):
     """Flask's cookie session, saved (with Vary: Cookie) by admin pages only: no other uses it."""
 
@@ -141,5 +163,6 @@ def init_app(app):
         # After the Host check, so that a redirect never names a host that is not allowed.
         app.before_request(redirect_to_https)
     app.before_request(refuse_extra_leading_slashes)
+    app.before_request(check_origin)
     app.after_request(add_security_headers)
     app.session_interface = AdminSessionInterface()
