@@ -2,7 +2,8 @@
 
 Everything on 127.0.0.1: each replica is its twin's serve.sh on a free port, all of a twin's
 started at the same moment; nginx is Debian's, run under a temporary prefix of its own with the
-repository's configuration, in which only the addresses are this machine's (see localised).
+repository's configuration, in which only the addresses are this machine's (see localised), and,
+for a test that holds a request past it, the read timeout.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ START_TIMEOUT = 60.0  # seconds: three replicas migrate one after another, on tw
 STOP_TIMEOUT = 30.0  # Gunicorn's graceful_timeout (20 s) and a margin
 # The port each twin's server block listens on, and its upstream's one server, in the file.
 PORTS = {"flask": 5000, "django": 8000}
+READ_TIMEOUT = "proxy_read_timeout 60s;"
 
 
 def localised(config: str, listen: dict[str, int], replicas: dict[str, list[str]]) -> str:
@@ -109,6 +111,7 @@ class Deployment:
     replicas: dict[str, list[Replica]] = field(default_factory=dict)
     listen: dict[str, int] = field(default_factory=dict)
     nginx: subprocess.Popen | None = None
+    read_timeout: str | None = None  # nginx's proxy_read_timeout in place of the file's
 
     def start(self) -> None:
         """Every replica at once (each twin on a fresh database), then nginx and the admins."""
@@ -173,6 +176,9 @@ class Deployment:
             for twin, replicas in self.replicas.items()
         }
         text = localised(NGINX_CONF.read_text(), self.listen, addresses)
+        if self.read_timeout:
+            assert READ_TIMEOUT in text, f"deploy/nginx.conf: no `{READ_TIMEOUT}`"
+            text = text.replace(READ_TIMEOUT, f"proxy_read_timeout {self.read_timeout};")
         (self.workdir / "nginx.conf").write_text(text)
 
     def reload_nginx(self) -> None:

@@ -1,5 +1,6 @@
 """Three replicas of each twin behind nginx on one PostgreSQL: started at once, the whole contract
-suite through nginx, a body no replica reads, and a rolling restart under writes."""
+suite through nginx, a body no replica reads, a rolling restart under writes, and a write held
+past nginx's read timeout, which nginx never sends to a second replica."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from twin_servers.server import REPO
 TWINS = list(PORTS)
 WRITERS = 4
 SUITE_TIMEOUT = 600  # seconds
+HELD_TIMEOUT = 2  # seconds: nginx's read timeout while a test holds a request past it
 # A chunked body that nginx has read whole before it forwards the request (a small one, sent at
 # once) goes on with a Content-Length: no replica can tell it was chunked, so its 411 is not the
 # contract through nginx (docs/scaling.md); larger or slower ones still stream, and get the 411.
@@ -153,3 +155,53 @@ def test_a_rolling_restart_under_writes_fails_no_request_and_loses_no_write(depl
         rows = connection.execute("SELECT name FROM items_item WHERE name LIKE 'rolling-%'")
         stored = {name for (name,) in rows}
     assert set(acknowledged) <= stored, "an acknowledged write is not stored"
+
+
+@pytest.fixture
+def short_read_timeout(deployment):
+    deployment.read_timeout = f"{HELD_TIMEOUT}s"
+    deployment.reload_nginx()
+    yield
+    deployment.read_timeout = None
+    deployment.reload_nginx()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("twin", TWINS)
+def test_a_write_held_past_nginx_read_timeout_reaches_one_replica_and_is_answered_504(
+    deployment, short_read_timeout, twin, method
+):
+    url, auth = deployment.url(twin), {"Authorization": f"Bearer {deployment.token}"}
+    name = f"held-{uuid.uuid4().hex[:12]}"
+    database_url = with_database(POSTGRES_URL, deployment.databases[twin])
+    replicas = deployment.replicas[twin]
+    with http_session() as client:
+        client.headers["Connection"] = "close"
+        created = client.post(f"{url}/api/items", json={"name": name}, headers=auth, timeout=30)
+        assert created.status_code == 201, created.text[:200]
+        path = "/api/items" if method == "POST" else f"/api/items/{created.json()['id']}"
+        body = None if method == "DELETE" else {"name": f"{name}-{method.lower()}"}
+        seen = [replica.log.stat().st_size for replica in replicas]
+        with psycopg.connect(database_url) as holder, psycopg.connect(database_url) as watcher:
+            # Until this transaction ends, every write to the table waits (reads go on).
+            holder.execute("LOCK TABLE items_item IN EXCLUSIVE MODE")
+            response = client.request(
+                method, f"{url}{path}", json=body, headers=auth, timeout=HELD_TIMEOUT * 5
+            )
+            (waiting,) = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()
+            holder.rollback()
+    assert response.status_code == 504, f"{response.status_code} {response.text[:200]}"
+    assert waiting == 1, f"{waiting} replicas were sent the {method}"
+
+    def logged() -> int:
+        line = f'"{method} {path} HTTP/'.encode()
+        return sum(r.log.read_bytes()[n:].count(line) for r, n in zip(replicas, seen, strict=True))
+
+    # The replica answers once the lock is gone, and Gunicorn logs the request then.
+    deadline = time.monotonic() + 10
+    while logged() == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert logged() == 1, f"the {method} is in the replicas' access logs {logged()} times"
