@@ -9,6 +9,7 @@ import contextlib
 import functools
 import os
 import signal
+import time
 
 from gunicorn.http.errors import ParseException
 from gunicorn.workers.base import Worker
@@ -38,8 +39,10 @@ errorlog = "-"
 # What is left of a request body that the app answered without reading (a 401, a 413, a 411) is
 # read and dropped, up to this much, before the connection closes: closed with unread data, a
 # socket sends a reset, which a proxy still sending that body (nginx) answers with its own 502.
-# deploy/nginx.conf lets no larger body through.
+# deploy/nginx.conf lets no larger body through. For this long at most: a client that promises a
+# body and sends none would otherwise hold the thread as long as it likes.
 DRAIN_LIMIT = 2 * 1024 * 1024
+DRAIN_SECONDS = 5.0
 
 
 def post_worker_init(worker):
@@ -59,9 +62,16 @@ def post_worker_init(worker):
 
 
 def post_request(worker, req, environ, resp):
-    """Read and drop the rest of the request's body, up to DRAIN_LIMIT (the answer is sent)."""
-    left = DRAIN_LIMIT
-    # The client may have gone, or sent a broken chunk: then there is nothing left to read.
+    """Read and drop the rest of the request's body, up to DRAIN_LIMIT bytes and DRAIN_SECONDS
+    (the answer is sent)."""
+    sock = req.unreader.sock
+    left, deadline = DRAIN_LIMIT, time.monotonic() + DRAIN_SECONDS
+    # The client may have gone, sent a broken chunk or stopped sending (a timeout is an OSError):
+    # then there is nothing more to read.
     with contextlib.suppress(OSError, ParseException):
-        while left > 0 and (chunk := req.body.read(min(left, 64 * 1024))):
+        while left > 0 and (remaining := deadline - time.monotonic()) > 0:
+            sock.settimeout(remaining)
+            if not (chunk := req.body.read(min(left, 64 * 1024))):
+                break
             left -= len(chunk)
+    sock.settimeout(None)  # blocking again, as the worker left it

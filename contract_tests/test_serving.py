@@ -3,7 +3,10 @@
 import socket
 from urllib.parse import urlsplit
 
+import pytest
 import requests
+
+from contract_tests.helpers import expected
 
 # As many as Gunicorn's worker processes (gunicorn.conf.py): enough to stall sync workers.
 IDLE_CONNECTIONS = 3
@@ -23,3 +26,44 @@ def test_idle_connections_do_not_hold_up_other_requests(api):
         for connection in idle:
             connection.close()
     assert response.status_code == 200
+
+
+# gunicorn.conf.py's DRAIN_SECONDS, and a margin for a busy machine.
+DRAIN_SECONDS = 5
+MARGIN = 4
+# Every thread of the server without API_TOKEN (1 worker, gunicorn.conf.py's 4 threads).
+SLOW_WRITERS = 4
+
+
+@pytest.mark.slow  # waits out the drain's deadline
+def test_clients_that_promise_a_body_and_send_none_hold_a_thread_no_longer_than_the_deadline(
+    tokenless_api,
+):
+    # Each write is answered 401 before its body is read; the server then reads what is left of
+    # the body, so that the connection can be reused, but only for DRAIN_SECONDS.
+    address = urlsplit(tokenless_api.base_url)
+    head = (
+        f"POST /api/items HTTP/1.1\r\nHost: {address.netloc}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+    )
+    writers = [
+        socket.create_connection((address.hostname, address.port)) for _ in range(SLOW_WRITERS)
+    ]
+    try:
+        for writer in writers:
+            writer.sendall(head.encode())
+        for writer in writers:
+            writer.settimeout(10)
+            assert writer.recv(12) == b"HTTP/1.1 401", "the write was not answered 401 at once"
+        try:
+            response = requests.get(
+                f"{tokenless_api.base_url}/api/data", timeout=DRAIN_SECONDS + MARGIN
+            )
+        except requests.Timeout:
+            pytest.fail(
+                f"no answer in {DRAIN_SECONDS + MARGIN} s: the slow writers hold every thread"
+            )
+    finally:
+        for writer in writers:
+            writer.close()
+    assert response.status_code == 200, expected("status", 200, response.status_code)
