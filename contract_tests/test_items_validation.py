@@ -1,13 +1,18 @@
 """The Item rules: what each field accepts, what it refuses (422), and duplicate names (409)."""
 
+import re
+
 import pytest
 
-from contract_tests.helpers import UNIQUE_NAME_LENGTH, assert_error, by_method, fill
+from contract_tests.helpers import OPENAPI, UNIQUE_NAME_LENGTH, assert_error, by_method, fill
 from twin_servers.client import ITEM_PATH, Raw
 
 NAME = "{name}"  # the test's unique name
 NAME_100 = NAME + "x" * (100 - UNIQUE_NAME_LENGTH)
 NAME_101 = NAME_100 + "x"
+# Every character str.strip() trims: the control characters among them (tab, newline, U+001C to
+# U+001F, U+0085) are whitespace at a name's ends, and refused inside it. None is above U+3000.
+WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
 
 # (payload template, the keys that `fields` must name); refused by POST, PUT and PATCH alike.
 # Control characters go inside the name: str.strip() would trim them (U+0085 too) at its ends.
@@ -61,6 +66,9 @@ VALID = [
     pytest.param({"name": NAME_100}, {"name": NAME_100}, id="name 100 chars"),
     pytest.param({"name": f"  {NAME_100}  "}, {"name": NAME_100}, id="name 100 within spaces"),
     pytest.param({"name": f"\t {NAME}\n"}, {"name": NAME}, id="name trimmed of tab and newline"),
+    pytest.param(
+        {"name": f"{WHITESPACE}{NAME}{WHITESPACE}"}, {"name": NAME}, id="name trimmed of all spaces"
+    ),
     pytest.param({"name": f"{NAME} Café ⇄ 😀"}, {"name": f"{NAME} Café ⇄ 😀"}, id="name unicode"),
     pytest.param(
         {"name": NAME, "description": "d" * 2000}, {"description": "d" * 2000}, id="desc 2000"
@@ -113,7 +121,12 @@ def test_name_is_required_when_creating_and_replacing(rejected_write, method, te
 
 @pytest.mark.parametrize(
     ("method", "template", "stored"),
-    by_method(VALID, ["POST"], ["PUT"], {"defaults", "name 100 within spaces", "desc 2000"}),
+    by_method(
+        VALID,
+        ["POST"],
+        ["PUT"],
+        {"defaults", "name 100 within spaces", "name trimmed of all spaces", "desc 2000"},
+    ),
 )
 def test_valid_fields_are_stored_as_the_rules_say(api, unique_name, method, template, stored):
     path = "/api/items"
@@ -126,6 +139,22 @@ def test_valid_fields_are_stored_as_the_rules_say(api, unique_name, method, temp
     # 3 == 3.0 in Python: the JSON types must match too (a quantity is answered as an integer).
     assert {key: type(item[key]) for key in stored} == {k: type(v) for k, v in stored.items()}
     assert api.item(item["id"]) == item
+
+
+def test_the_document_s_name_pattern_accepts_these_valid_names_and_refuses_these_invalid():
+    """openapi.yaml says what the twins do, by its Name pattern: the names of the cases above."""
+    pattern = re.compile(OPENAPI["components"]["schemas"]["Name"]["pattern"])
+    cases = [(template, True) for template, _ in (param.values for param in VALID)]
+    cases += [
+        (template, False) for template, fields in (p.values for p in INVALID) if "name" in fields
+    ]
+    names = [
+        (fill(template["name"], "n" * UNIQUE_NAME_LENGTH), valid)
+        for template, valid in cases
+        if isinstance(template, dict) and isinstance(template.get("name"), str)
+    ]
+    wrong = [name for name, valid in names if bool(pattern.search(name)) is not valid]
+    assert not wrong, f"the Name pattern judges these names unlike the twins: {wrong}"
 
 
 @pytest.mark.parametrize(

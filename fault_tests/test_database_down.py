@@ -3,6 +3,8 @@
 The twin runs on the suite's own PostgreSQL cluster, which the test stops (pg_ctl's fast and
 immediate modes: a shutdown, a crash) or replaces with a port that accepts connections and never
 answers (a host gone silent behind a firewall, where only the twins' 2 s connect timeout helps).
+A proxy in front of the cluster cuts the database off right after a write's COMMIT: the write is
+stored, and its answer must say so.
 """
 
 import socket
@@ -12,7 +14,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from contract_tests.helpers import assert_error
+from contract_tests.helpers import assert_error, fill
+from fault_tests.commit_cut import CommitCut
 from fault_tests.helpers import workers
 from twin_servers.client import ITEM_PATH
 
@@ -107,3 +110,47 @@ def test_database_down_gives_quick_503s_and_back_gives_service_without_restart(
     assert workers(server) == forked, "a worker was restarted"
     assert server.process.poll() is None
     assert "Traceback" not in (server.workdir / "server.log").read_text()
+
+
+# (method, payload, status): each write, answered from what it wrote.
+WRITES = [
+    ("POST", {"name": "{name}-new", "quantity": 7}, 201),
+    ("PUT", {"name": "{name}-put", "description": "replaced"}, 200),
+    ("PATCH", {"quantity": 42}, 200),
+    ("DELETE", None, 204),
+]
+
+
+@pytest.fixture
+def commit_cut(cluster):
+    """The proxy that cuts the cluster off after a commit; it outlives the servers behind it."""
+    proxy = CommitCut(cluster.port)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.mark.parametrize(("method", "payload", "status"), WRITES, ids=[w[0] for w in WRITES])
+def test_a_write_committed_as_the_database_goes_is_answered_as_committed(
+    twin, method, payload, status, cluster, commit_cut, launch
+):
+    _server, api = launch(twin, commit_cut.url(cluster.url))
+    name = f"cut-{uuid.uuid4().hex[:8]}"
+    item = api.create(name=name, quantity=1)
+    path = "/api/items" if method == "POST" else ITEM_PATH.format(id=item["id"])
+    payload = fill(payload, name)
+    commit_cut.armed.set()
+    response = api.request(method, path, payload=payload)
+    was_cut = commit_cut.cut.is_set()
+    commit_cut.reconnect()
+    assert was_cut, "the proxy saw no write commit"
+    assert response.status_code == status, f"{method}: {response.status_code} {response.text}"
+    deadline = time.monotonic() + RECOVERY_TIMEOUT
+    while api.get("/healthz").status_code != 200:
+        assert time.monotonic() < deadline, f"no recovery within {RECOVERY_TIMEOUT:.0f} s"
+        time.sleep(0.1)
+    if method == "DELETE":
+        assert api.get(path).status_code == 404, "the answered delete was not stored"
+    else:
+        answered = response.json()
+        assert api.item(answered["id"]) == answered, "the answer is not what was stored"
+        assert answered | payload == answered, "the answer is not what was written"
