@@ -7,6 +7,7 @@ requests. The document as written, every check on, no filter on what is generate
 """
 
 import uuid
+from collections import Counter
 
 import jsonschema
 import pytest
@@ -22,6 +23,9 @@ CONFIG = schemathesis.Config.from_dict(
         "seed": SEED,
         "generation": {"max-examples": 25, "database": "none"},
         "phases": {
+            # The fuzzing phase's own budget: with the stateful phase's, over 5,000 requests per
+            # twin (docs/decisions.md); the examples and coverage phases keep the default above.
+            "fuzzing": {"generation": {"max-examples": 600}},
             # The document's links only (from a created or changed item to the item), none
             # inferred: from GET /api/items a sequence would change items it did not create, and
             # the next sequence would meet a different database.
@@ -40,6 +44,18 @@ STATEFUL_SETTINGS = {
 }
 
 pytestmark = pytest.mark.fuzz
+# Requests sent, by twin and phase: reported after the module's tests (make test-fuzz's output).
+SENT = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_the_requests_sent(request):
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    for twin in sorted({twin for twin, _ in SENT}):
+        phases = {phase: n for (sent_to, phase), n in sorted(SENT.items()) if sent_to == twin}
+        counts = ", ".join(f"{phase} {n}" for phase, n in phases.items())
+        reporter.write_line(f"schemathesis: {sum(phases.values())} requests to {twin} ({counts})")
 
 
 def test_the_document_is_a_valid_openapi_3_1_document():
@@ -50,6 +66,7 @@ def test_the_document_is_a_valid_openapi_3_1_document():
 # `api` is function-scoped but only hands out the twin's client, which lives for the whole run.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_operation_keeps_the_document(case, api):
+    SENT[api.twin, case.meta.phase.name.value] += 1
     case.call_and_validate(base_url=api.base_url, headers=bearer(api))
 
 
@@ -64,6 +81,7 @@ def test_sequences_of_operations_keep_the_document(api):
                 case.body["name"] = f"stateful-{uuid.uuid4().hex}"
 
         def get_call_kwargs(self, case):
+            SENT[api.twin, "stateful"] += 1
             return {"base_url": api.base_url, "headers": bearer(api)}
 
     # Schemathesis's own settings for sequences, bounded and derandomized.
