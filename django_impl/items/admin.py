@@ -22,9 +22,9 @@ class ItemAdmin(admin.ModelAdmin):
     the rules, the same ones the API runs (Flask: the form is ItemForm).
     """
 
-    list_display = ("name", "quantity", "updated")
-    search_fields = ("name",)
-    ordering = ("name",)
+    list_display = ["name", "quantity", "updated"]
+    search_fields = ["name"]
+    ordering = ["name"]
 
     @admin.display(description="Updated", ordering="updated_at")
     def updated(self, item):

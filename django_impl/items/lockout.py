@@ -1,6 +1,6 @@
 """Failed admin logins: django-axes counts them (settings.py, AXES_*); this is its answer.
 
-Flask: items/lockout.py does the whole job.
+Flask: items/lockout.py does the whole job, on the LoginAttempt model of items/models.py.
 """
 
 from django.shortcuts import render

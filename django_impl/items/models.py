@@ -61,13 +61,12 @@ class Item(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        # A tuple: ruff's RUF012 flags a mutable class attribute.
-        constraints = (
+        constraints = [
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0, quantity__lte=QUANTITY_MAX),
                 name="item_quantity_range",
             ),
-        )
+        ]
 
     def __str__(self):
         return self.name

@@ -7,7 +7,8 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from . import admin, cli, migration_state, security, sqlite, views
+from . import admin, auth, cli, migration_state, security, sqlite, views
+from .api import JSONProvider
 from .config import Config
 from .converters import ItemIdConverter
 from .errors import register_error_handlers
@@ -20,15 +21,19 @@ csrf = CSRFProtect()
 def create_app(test_config=None):
     """Create and configure the Flask twin."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object(Config(app.instance_path))
+    app.config.from_object(Config)
     if test_config is not None:
-        app.config.update(test_config)
+        app.config.from_mapping(test_config)
+    if not app.config["SECRET_KEY"]:
+        if not app.debug:
+            # One line, no traceback (SystemExit), for flask, Gunicorn and serve.sh alike.
+            raise SystemExit(
+                "SECRET_KEY is not set: export a long random value (or DEBUG=1 to develop)."
+            )
+        app.config["SECRET_KEY"] = "insecure-development-key-do-not-deploy"  # noqa: S105
     os.makedirs(app.instance_path, exist_ok=True)
 
-    # Items keep to_dict()'s key order, as Django's JsonResponse does.
-    app.json.sort_keys = False
-    # Compact in debug mode too, as Django's JsonResponse always is (Flask indents it under DEBUG).
-    app.json.compact = True
+    app.json = JSONProvider(app)
     app.url_map.converters["item_id"] = ItemIdConverter
     # No redirect from //api/items to /api/items: Django answers such paths with a 404.
     app.url_map.merge_slashes = False
@@ -44,6 +49,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     csrf.exempt(views.bp)
     app.register_blueprint(views.bp)
+    auth.init_app(app)
     admin.init_app(app)
     cli.init_app(app)
     return app

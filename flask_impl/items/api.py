@@ -6,7 +6,8 @@ import json
 import re
 
 from flask import current_app, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
 
 from .errors import ApiError
 from .forms import ItemForm, has_control_characters
@@ -52,22 +53,37 @@ def reject_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def read_json_object(request):
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, read as RFC 8259 says and written as Django's JsonResponse writes it."""
+
+    # Items keep to_dict()'s key order, as Django's JsonResponse does.
+    sort_keys = False
+    # Compact in debug mode too, as Django's JsonResponse always is (Flask indents it under DEBUG).
+    compact = True
+
+    def loads(self, s, **kwargs):
+        """JSON in UTF-8 alone (json.loads() guesses UTF-16 and UTF-32 too), no NaN or Infinity."""
+        if isinstance(s, bytes):
+            s = s.decode("utf-8")
+        return json.loads(s, parse_constant=reject_constant, **kwargs)
+
+
+def read_json_object():
     """Return the body as a JSON object, or raise ApiError 411, 413, 415 or 400 in that order."""
     # Django reads a body by its Content-Length only (a chunked one would look empty), so
     # neither twin takes a body of unknown length: RFC 9110's answer to that is 411.
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         raise ApiError(411, "length_required", "Send the body with a Content-Length header.")
-    try:
-        # Werkzeug refuses a Content-Length over MAX_CONTENT_LENGTH when the body is read.
-        body = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        raise ApiError(413, "payload_too_large", "The body is larger than 1 MiB.") from None
+    # Read before the content type is checked: Werkzeug refuses a body over MAX_CONTENT_LENGTH
+    # with 413, which comes first.
+    request.get_data()
+    # get_json() would take application/*+json too; the API takes application/json alone.
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
-        payload = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
-    except (ValueError, RecursionError):
+        payload = request.get_json()
+    # get_json() answers invalid JSON with BadRequest, but lets json's RecursionError through.
+    except (BadRequest, RecursionError):
         raise ApiError(400, "bad_request", "The body is not valid JSON.") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
@@ -123,7 +139,7 @@ def validate_item(payload, *, partial, item=None):
     return item
 
 
-def read_param(request, name):
+def read_param(name):
     """The query parameter's value, None when absent, ApiError 400 when given twice."""
     values = request.args.getlist(name)
     if len(values) > 1:
@@ -132,9 +148,9 @@ def read_param(request, name):
     return values[0] if values else None
 
 
-def read_int_param(request, name, default, minimum, maximum):
+def read_int_param(name, default, minimum, maximum):
     """A query parameter of ASCII digits between minimum and maximum, or ApiError 400."""
-    value = read_param(request, name)
+    value = read_param(name)
     if value is None:
         return default
     # Leading zeros dropped and the length capped first: int() refuses over 4300 digits.
@@ -146,11 +162,11 @@ def read_int_param(request, name, default, minimum, maximum):
     return int(digits)
 
 
-def read_list_params(request):
+def read_list_params():
     """(limit, offset, q) of the item list, or ApiError 400 naming the bad parameter."""
-    limit = read_int_param(request, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
-    offset = read_int_param(request, "offset", 0, 0, OFFSET_MAX)
-    q = read_param(request, "q") or ""
+    limit = read_int_param("limit", LIMIT_DEFAULT, 1, LIMIT_MAX)
+    offset = read_int_param("offset", 0, 0, OFFSET_MAX)
+    q = read_param("q") or ""
     if len(q) > Q_MAX_LENGTH or has_control_characters(q):
         message = f"At most {Q_MAX_LENGTH} characters, no control characters."
         raise ApiError(400, "bad_request", "Bad query parameter.", {"q": [message]})

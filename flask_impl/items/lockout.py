@@ -1,14 +1,13 @@
 """Failed admin logins, counted in the database for every worker (Django: django-axes)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import render_template
-from sqlalchemy import DateTime, String, UniqueConstraint, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import db, utc_now
+from .models import LoginAttempt, db, utc_now
 
 # 5 failures of one username from one address lock that pair out for 15 minutes (AXES_*).
 FAILURE_LIMIT = 5
@@ -16,22 +15,6 @@ COOL_OFF = timedelta(minutes=15)
 LOCKED_OUT = "Too many failed logins for this username from your address. Try again in 15 minutes."
 # INSERT ... ON CONFLICT DO UPDATE, in each database's dialect (the same API in both).
 UPSERTS = {"sqlite": sqlite_dialect.insert, "postgresql": postgresql.insert}
-
-
-class LoginAttempt(db.Model):
-    """Failed logins of one username from one address (Django: django-axes' AccessAttempt)."""
-
-    __tablename__ = "items_loginattempt"
-    __table_args__ = (UniqueConstraint("username", "ip_address"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(255))
-    ip_address: Mapped[str] = mapped_column(String(45))
-    failures_since_start: Mapped[int]
-    attempt_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-
-    def __str__(self):
-        return f"{self.username} from {self.ip_address}"
 
 
 def is_locked_out(username, address):

@@ -1,11 +1,19 @@
-"""The models: Item, and User, the admin's users."""
+"""The models: Item; User, the admin's users; LoginAttempt, their failed logins."""
 
 import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -130,3 +138,19 @@ class User(UserMixin, db.Model):
     def check_password(self, password):
         """Whether the password matches the stored hash."""
         return check_password_hash(self.password, password)
+
+
+class LoginAttempt(db.Model):
+    """Failed logins of one username from one address (Django: django-axes' AccessAttempt)."""
+
+    __tablename__ = "items_loginattempt"
+    __table_args__ = (UniqueConstraint("username", "ip_address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(255))
+    ip_address: Mapped[str] = mapped_column(String(45))
+    failures_since_start: Mapped[int]
+    attempt_time: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __str__(self):
+        return f"{self.username} from {self.ip_address}"

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import yaml
-from flask import Blueprint, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, render_template, url_for
 from flask.views import MethodView
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -81,7 +81,7 @@ class ItemListView(MethodView):
 
     def get(self):
         """A page of items, id ascending, filtered by q."""
-        limit, offset, q = read_list_params(request)
+        limit, offset, q = read_list_params()
         matching = [name_contains(q)] if q else []
         count = db.session.scalar(select(func.count()).select_from(Item).where(*matching))
         page = select(Item).where(*matching).order_by(Item.id).limit(limit).offset(offset)
@@ -95,7 +95,7 @@ class ItemListView(MethodView):
     @require_api_token
     def post(self):
         """Create an item: 201 with Location."""
-        item = validate_item(read_json_object(request), partial=False)
+        item = validate_item(read_json_object(), partial=False)
         save_item(item)
         return item.to_dict(), 201, {"Location": url_for("items.item_detail", item_id=item.id)}
 
@@ -114,7 +114,7 @@ class ItemDetailView(MethodView):
 
     def change(self, item_id, *, partial):
         """PUT and PATCH: body checks, then 404, 422, 409."""
-        payload = read_json_object(request)
+        payload = read_json_object()
         # FOR UPDATE keeps a concurrent DELETE out until the commit (on SQLite, BEGIN IMMEDIATE).
         item = db.get_or_404(Item, item_id, with_for_update=True)
         save_item(validate_item(payload, partial=partial, item=item))

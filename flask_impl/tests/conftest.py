@@ -1,5 +1,7 @@
 """Fixtures of the Flask twin's unit tests: an app on a fresh SQLite file per test, its clients."""
 
+import importlib.util
+
 import pytest
 from jinja2 import FileSystemBytecodeCache
 from werkzeug.security import generate_password_hash
@@ -8,6 +10,16 @@ from items import create_app
 from items.models import User, db
 
 API_TOKEN = "test-token"
+# The variables Config reads.
+ENVIRONMENT = [
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "ALLOWED_HOSTS",
+    "API_TOKEN",
+    "HTTPS",
+    "TRUSTED_PROXIES",
+]
 
 
 @pytest.fixture(scope="session")
@@ -17,12 +29,12 @@ def template_cache(tmp_path_factory):
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, template_cache):
+def app(tmp_path, template_cache):
     """The app on an empty database of its own, tables made from the models."""
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     app = create_app(
         {
             "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
             "API_TOKEN": API_TOKEN,
         }
@@ -33,6 +45,24 @@ def app(tmp_path, monkeypatch, template_cache):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def read_config(monkeypatch):
+    """Config as an environment makes it: read_config(HTTPS="1"), the other variables unset."""
+
+    def read(**environment):
+        for name in ENVIRONMENT:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        # A fresh copy of the module: Config reads the environment when it is imported.
+        spec = importlib.util.find_spec("items.config")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.Config
+
+    return read
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from items.lockout import LoginAttempt
-from items.models import Item, db
+from items.models import Item, LoginAttempt, db
 
 ITEMS = "/admin/items/item/"
 PASSWORD = "correct horse battery staple"

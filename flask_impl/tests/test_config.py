@@ -1,26 +1,27 @@
 """Settings from the environment: SECRET_KEY, DATABASE_URL, hosts, API token."""
 
+from pathlib import Path
+
 import pytest
 
-from items.config import Config, database_url
+from items import create_app
+from items.config import database_url
 
 
-@pytest.fixture
-def environment(monkeypatch):
-    """An environment with none of the twin's variables set."""
-    for name in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-def test_secret_key_is_required_when_debug_is_off(environment, tmp_path):
+def test_secret_key_is_required_when_debug_is_off():
     with pytest.raises(SystemExit, match="SECRET_KEY"):
-        Config(str(tmp_path))
+        create_app({"SECRET_KEY": None, "DEBUG": False})
 
 
-def test_debug_uses_a_development_secret_key(environment, tmp_path):
-    environment.setenv("DEBUG", "1")
-    assert Config(str(tmp_path)).SECRET_KEY
+def test_debug_uses_a_development_secret_key(tmp_path):
+    app = create_app(
+        {
+            "SECRET_KEY": None,
+            "DEBUG": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'items.sqlite3'}",
+        }
+    )
+    assert app.config["SECRET_KEY"]
 
 
 @pytest.mark.parametrize(
@@ -32,36 +33,32 @@ def test_debug_uses_a_development_secret_key(environment, tmp_path):
         ("sqlite:////tmp/items.sqlite3", "sqlite:////tmp/items.sqlite3"),
     ],
 )
-def test_database_url_names_psycopg_for_postgresql(environment, tmp_path, url, expected):
-    environment.setenv("DATABASE_URL", url)
-    assert database_url(str(tmp_path)) == expected
+def test_database_url_names_psycopg_for_postgresql(url, expected):
+    assert database_url(url) == expected
 
 
-def test_defaults(environment, tmp_path):
-    environment.setenv("SECRET_KEY", "s")
-    config = Config(str(tmp_path))
-    database_url = config.SQLALCHEMY_DATABASE_URI
-    assert database_url == f"sqlite:///{tmp_path / 'items.sqlite3'}"
+def test_defaults(read_config, app):
+    config = read_config()
+    database = config.SQLALCHEMY_DATABASE_URI
+    # The development database is a file in the app's instance folder.
+    assert database == f"sqlite:///{Path(app.instance_path) / 'items.sqlite3'}"
+    assert config.DEBUG is False
+    assert config.SECRET_KEY is None
     assert config.ALLOWED_HOSTS == ["localhost", "127.0.0.1", "[::1]"]
     assert config.API_TOKEN is None
     assert config.MAX_CONTENT_LENGTH == 1024 * 1024
 
 
-def test_an_empty_api_token_means_none(environment, tmp_path):
-    environment.setenv("SECRET_KEY", "s")
-    environment.setenv("API_TOKEN", "")
-    assert Config(str(tmp_path)).API_TOKEN is None
+def test_an_empty_api_token_means_none(read_config):
+    assert read_config(API_TOKEN="").API_TOKEN is None
 
 
-def test_postgresql_gets_a_small_checked_pool_with_a_connect_timeout(environment, tmp_path):
-    environment.setenv("SECRET_KEY", "s")
-    environment.setenv("DATABASE_URL", "postgres://u@db/items")
-    options = Config(str(tmp_path)).SQLALCHEMY_ENGINE_OPTIONS
+def test_postgresql_gets_a_small_checked_pool_with_a_connect_timeout(read_config):
+    options = read_config(DATABASE_URL="postgres://u@db/items").SQLALCHEMY_ENGINE_OPTIONS
     assert options["pool_size"] == 4
     assert options["pool_pre_ping"] is True
     assert options["connect_args"] == {"connect_timeout": 2}
 
 
-def test_sqlite_keeps_flask_sqlalchemys_engine_defaults(environment, tmp_path):
-    environment.setenv("SECRET_KEY", "s")
-    assert not hasattr(Config(str(tmp_path)), "SQLALCHEMY_ENGINE_OPTIONS")
+def test_sqlite_keeps_flask_sqlalchemys_engine_defaults(read_config):
+    assert not hasattr(read_config(), "SQLALCHEMY_ENGINE_OPTIONS")

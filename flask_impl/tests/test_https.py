@@ -4,31 +4,31 @@ import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from items import create_app
-from items.config import Config
 
 HTTPS_REQUEST = {"X-Forwarded-Proto": "https"}
 HSTS = "max-age=31536000; includeSubDomains"
 
 
 @pytest.fixture
-def https_app(app, monkeypatch):
-    """The app with HTTPS=1 on the same database as `app` (whose tables exist)."""
-    monkeypatch.setenv("HTTPS", "1")
+def https_app(app):
+    """The app with HTTPS=1's settings on the same database as `app` (whose tables exist)."""
     return create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "HTTPS": True,
+            "SESSION_COOKIE_SECURE": True,
+            "STRICT_TRANSPORT_SECURITY": HSTS,
+        }
     )
 
 
 @pytest.mark.parametrize(("https", "hsts"), [("1", HSTS), ("0", None), (None, None)])
-def test_https_settings_match_djangos(monkeypatch, tmp_path, https, hsts):
+def test_https_settings_match_djangos(read_config, https, hsts):
     # Django: SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE (Flask-WTF's token is in the session),
     # SECURE_HSTS_SECONDS a year, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD off.
-    monkeypatch.setenv("SECRET_KEY", "s")
-    if https is None:
-        monkeypatch.delenv("HTTPS", raising=False)
-    else:
-        monkeypatch.setenv("HTTPS", https)
-    config = Config(str(tmp_path))
+    config = read_config() if https is None else read_config(HTTPS=https)
     on = https == "1"
     assert config.HTTPS is on
     assert config.SESSION_COOKIE_SECURE is on
@@ -37,19 +37,19 @@ def test_https_settings_match_djangos(monkeypatch, tmp_path, https, hsts):
 
 @pytest.mark.parametrize(
     ("https", "proxies", "x_proto", "x_for"),
-    [(None, None, 0, 0), ("1", None, 1, 0), (None, "2", 0, 2), ("1", "1", 1, 1)],
+    [(False, 0, 0, 0), (True, 0, 1, 0), (False, 2, 0, 2), (True, 1, 1, 1)],
 )
 def test_https_trusts_the_scheme_and_trusted_proxies_the_address(
-    app, monkeypatch, https, proxies, x_proto, x_for
+    app, https, proxies, x_proto, x_for
 ):
     # Django: SECURE_PROXY_SSL_HEADER, and the items.security.forwarded_for middleware.
-    for name, value in {"HTTPS": https, "TRUSTED_PROXIES": proxies}.items():
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
     proxy_fix = create_app(
-        {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+        {
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "HTTPS": https,
+            "TRUSTED_PROXIES": proxies,
+        }
     ).wsgi_app
     assert isinstance(proxy_fix, ProxyFix)
     assert (proxy_fix.x_proto, proxy_fix.x_for, proxy_fix.x_host, proxy_fix.x_port) == (

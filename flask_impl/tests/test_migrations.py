@@ -19,8 +19,8 @@ from sqlalchemy import Column, MetaData, Table, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import generate_password_hash
 
-from items import MIGRATIONS_DIRECTORY, create_app
-from items.admin import authenticate
+from items import MIGRATIONS_DIRECTORY, config, create_app
+from items.auth import authenticate
 from items.cli import DEFAULT_SEED_PATH
 from items.migration_state import check_migrations
 from items.models import SESSION_TOKEN_LENGTH, Item, User, db, new_session_token, utc_now
@@ -59,11 +59,14 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def fresh_app(database_url, monkeypatch):
+def fresh_app(database_url):
     """The app on that database, as DATABASE_URL names it, nothing migrated; in its app context."""
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    app = create_app()
+    app = create_app(
+        {
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": config.database_url(database_url),
+        }
+    )
     with app.app_context():
         yield app
         db.engine.dispose()

@@ -6,11 +6,16 @@ from items import create_app
 
 
 @pytest.fixture
-def unreachable_app(tmp_path, monkeypatch):
+def unreachable_app(tmp_path):
     """The app on a SQLite path that cannot be opened (its folder does not exist)."""
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     unreachable = tmp_path / "missing-folder" / "db.sqlite3"
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{unreachable}"})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{unreachable}",
+        }
+    )
 
 
 def test_healthz_is_ok(client):
