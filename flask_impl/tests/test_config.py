@@ -1,14 +1,16 @@
-"""Settings from the environment: SECRET_KEY, DATABASE_URL, hosts, API token."""
+"""Config from the environment: SECRET_KEY, DATABASE_URL, hosts, API token, HTTPS."""
 
 import pytest
 
 from items.config import Config, database_url
 
+HSTS = "max-age=31536000; includeSubDomains"
+
 
 @pytest.fixture
 def environment(monkeypatch):
     """An environment with none of the twin's variables set."""
-    for name in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_TOKEN"):
+    for name in ("DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "API_TOKEN", "HTTPS"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -65,3 +67,17 @@ def test_postgresql_gets_a_small_checked_pool_with_a_connect_timeout(environment
 def test_sqlite_keeps_flask_sqlalchemys_engine_defaults(environment, tmp_path):
     environment.setenv("SECRET_KEY", "s")
     assert not hasattr(Config(str(tmp_path)), "SQLALCHEMY_ENGINE_OPTIONS")
+
+
+@pytest.mark.parametrize(("https", "hsts"), [("1", HSTS), ("0", None), (None, None)])
+def test_https_settings_match_djangos(environment, tmp_path, https, hsts):
+    # Django: SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE (Flask-WTF's token is in the session),
+    # SECURE_HSTS_SECONDS a year, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD off.
+    environment.setenv("SECRET_KEY", "s")
+    if https is not None:
+        environment.setenv("HTTPS", https)
+    config = Config(str(tmp_path))
+    on = https == "1"
+    assert config.HTTPS is on
+    assert config.SESSION_COOKIE_SECURE is on
+    assert hsts == config.STRICT_TRANSPORT_SECURITY
