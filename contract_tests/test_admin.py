@@ -61,6 +61,7 @@ class Site:
     form_error: str  # marks a form sent back with errors, the login form included
     field_errors: str  # a pattern of the element that holds a field's error messages
     session_cookie: str
+    missing_item: str  # where the edit or delete page of an item that does not exist sends
 
     def errors(self, page: str) -> list[str]:
         """The error messages a form sent back with errors shows, in the page's order."""
@@ -78,9 +79,10 @@ class Site:
 
 SITES = {
     # Django's admin as it comes: the delete confirmation is a page of its own (GET), whose form
-    # posts post=yes back to it. CsrfViewMiddleware refuses a POST without a token with its 403
-    # page. A form with errors starts with <p class="errornote">; each field's messages are a
-    # <ul class="errorlist"> (a form's own errors too, with class "errorlist nonfield").
+    # posts post=yes back to it; the pages of an item that does not exist send to the index.
+    # CsrfViewMiddleware refuses a POST without a token with its 403 page. A form with errors
+    # starts with <p class="errornote">; each field's messages are a <ul class="errorlist"> (a
+    # form's own errors too, with class "errorlist nonfield").
     "django": Site(
         add=ITEMS + "add/",
         change=ITEMS + "{id}/change/",
@@ -93,10 +95,12 @@ SITES = {
         form_error='class="errornote"',
         field_errors=r'<ul class="errorlist\b[^"]*"[^>]*>(.*?)</ul>',
         session_cookie="sessionid",
+        missing_item=INDEX,
     ),
     # Flask-Admin: create at new/, edit at edit/?id=N, search with ?search=. Its own delete is a
     # POST from the list confirmed by JavaScript; the twin adds a confirmation page as Django's,
-    # at delete/?id=N, which posts id=N to Flask-Admin's delete/. Flask-WTF refuses a POST
+    # at delete/?id=N, which posts id=N to Flask-Admin's delete/. The pages of an item that does
+    # not exist send to the list. Flask-WTF refuses a POST
     # without a token with 400 (Django: 403). Errors are Bootstrap's invalid-feedback.
     "flask": Site(
         add=ITEMS + "new/",
@@ -110,6 +114,7 @@ SITES = {
         form_error="invalid-feedback",
         field_errors=r'<div class="invalid-feedback">(.*?)</div>',
         session_cookie="session",
+        missing_item=ITEMS,
     ),
 }
 
@@ -129,17 +134,26 @@ class Browser:
         )
 
     def submit(
-        self, page: str, fields: dict, *, to: str | None = None, token: bool = True, origin=None
+        self,
+        page: str,
+        fields: dict,
+        *,
+        to: str | None = None,
+        token: bool | str = True,
+        origin=None,
     ):
         """Open the page of a form and post these fields (with the page's CSRF token) to `to`.
 
-        With `origin`, the post says it comes from a page of that origin, as browsers do.
+        A string `token` is sent instead of the page's; False sends none. With `origin`, the post
+        says it comes from a page of that origin, as browsers do.
         """
         form = self.get(page)
         assert form.status_code == 200, f"{page}: {form.status_code}"
         data = dict(fields)
-        if token:
+        if token is True:
             data[self.site.csrf_field] = csrf_token(form.text, self.site.csrf_field)
+        elif token:
+            data[self.site.csrf_field] = token
         headers = {"Origin": origin} if origin else {}
         return self.session.post(
             self.base_url + (to or page),
@@ -224,18 +238,27 @@ def main_server(servers, twin) -> Server:
     return servers.get(twin, MAIN)
 
 
-# Each twin's own way to take a user's admin rights away, on the server's database: Django's
-# `manage.py shell -c`; Flask has no such shell option, so a script in the app's context.
-NO_LONGER_ADMIN_COMMANDS = {
-    "django": [
-        str(VENV_BIN / "python"),
-        "manage.py",
-        "shell",
-        "-c",
-        "import os; from django.contrib.auth.models import User; "
-        "User.objects.filter(username=os.environ['ADMIN_USERNAME']).update(is_staff=False)",
-    ],
-    "flask": [
+# The user's flag that each twin's admin rule reads, per way of losing the admin: Django's
+# is_staff is Flask's is_admin; both twins refuse an inactive user.
+REVOKED_FLAGS = {
+    "no longer an admin": {"django": "is_staff", "flask": "is_admin"},
+    "inactive": {"django": "is_active", "flask": "is_active"},
+}
+
+
+def revoke_command(twin: str, flag: str) -> list[str]:
+    """Each twin's own way to set a user's flag to False on the server's database: Django's
+    `manage.py shell -c`; Flask has no such shell option, so a script in the app's context."""
+    if twin == "django":
+        return [
+            str(VENV_BIN / "python"),
+            "manage.py",
+            "shell",
+            "-c",
+            "import os; from django.contrib.auth.models import User; "
+            f"User.objects.filter(username=os.environ['ADMIN_USERNAME']).update({flag}=False)",
+        ]
+    return [
         str(VENV_BIN / "python"),
         "-c",
         "import os\n"
@@ -243,10 +266,9 @@ NO_LONGER_ADMIN_COMMANDS = {
         "from wsgi import app\n"
         "with app.app_context():\n"
         "    db.session.scalars(db.select(User).filter_by(username=os.environ['ADMIN_USERNAME']))"
-        ".one().is_admin = False\n"
+        f".one().{flag} = False\n"
         "    db.session.commit()",
-    ],
-}
+    ]
 
 
 def set_admin_password(server: Server, username: str, password: str) -> None:
@@ -431,6 +453,7 @@ PROTECTED = [
     pytest.param(lambda site: ITEMS, id="item list"),
     pytest.param(lambda site: f"{ITEMS}?{site.search}=x", id="search"),
     pytest.param(lambda site: site.add, id="add form"),
+    pytest.param(lambda site: site.change.format(id=1), id="edit form"),
     *(pytest.param(lambda site, path=path: path, id=path) for path in UNKNOWN_PAGES),
 ]
 
@@ -460,10 +483,12 @@ def test_the_login_page_is_a_form_of_username_and_password_with_a_csrf_token(bro
     assert 'type="text"' in input_tag(response.text, "username")
     assert 'type="password"' in input_tag(response.text, "password")
     assert csrf_token(response.text, site.csrf_field)
+    assert SITE_TITLE in response.text
 
 
-def test_a_login_without_the_csrf_token_is_refused(browser, site, admin_credentials):
-    response = browser.log_in(*admin_credentials, token=False)
+@pytest.mark.parametrize("token", [False, "forged" * 8], ids=["no token", "a forged token"])
+def test_a_login_without_its_csrf_token_is_refused(browser, site, admin_credentials, token):
+    response = browser.log_in(*admin_credentials, token=token)
     assert response.status_code == site.csrf_refusal
     assert not browser.logged_in()
 
@@ -486,11 +511,21 @@ def test_a_login_is_accepted_from_the_site_s_own_origin_only(
     assert answer == wanted, expected("the login (status, logged in)", wanted, answer)
 
 
-def test_a_wrong_password_shows_the_login_page_again_with_an_error(
-    browser, site, admin_credentials
+# What a login form may be sent instead of the admin's credentials.
+WRONG_CREDENTIALS = [
+    pytest.param(lambda username, password: (username, password + "-wrong"), id="wrong password"),
+    pytest.param(
+        lambda username, password: (f"nobody-{secrets.token_hex(4)}", password), id="unknown user"
+    ),
+    pytest.param(lambda username, password: ("", ""), id="empty fields"),
+]
+
+
+@pytest.mark.parametrize("credentials", WRONG_CREDENTIALS)
+def test_wrong_credentials_show_the_login_page_again_with_an_error(
+    browser, site, admin_credentials, credentials
 ):
-    username, password = admin_credentials
-    response = browser.log_in(username, password + "-wrong")
+    response = browser.log_in(*credentials(*admin_credentials))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == HTML
     assert site.form_error in response.text
@@ -624,21 +659,26 @@ def test_make_admin_setting_the_password_ends_the_sessions_from_before(
 
 
 @pytest.mark.slow  # the twin's commands: processes of their own, and a password hashed
+@pytest.mark.parametrize("revoked", REVOKED_FLAGS)
 def test_a_logged_in_user_who_is_no_longer_an_admin_gets_no_admin_page(
-    api, browser, site, twin, main_server
+    api, browser, site, twin, main_server, revoked
 ):
-    """Django: is_staff False; Flask: is_admin False. Sent to the login page, as anyone else."""
+    """Sent to the login page, as anyone else; and the login is refused."""
     username, password = f"staff-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
     set_admin_password(main_server, username, password)
     assert browser.log_in(username, password).status_code == 302, "the admin's login failed"
-    run_in_twin(main_server, NO_LONGER_ADMIN_COMMANDS[twin], username)
+    run_in_twin(main_server, revoke_command(twin, REVOKED_FLAGS[revoked][twin]), username)
     for page in PROTECTED:
         path = page.values[0](site)
         response = browser.get(path)
         location = urlsplit(response.headers.get("Location", ""))
         answer = (response.status_code, location.path, parse_qs(location.query).get("next"))
         wanted = (302, LOGIN, [path])
-        assert answer == wanted, expected(f"{path} for a user no longer admin", wanted, answer)
+        assert answer == wanted, expected(f"{path} for a user {revoked}", wanted, answer)
+    if revoked == "no longer an admin":
+        # The login page names who is logged in without the rights. Django's session of an
+        # inactive user is anonymous, Flask's still names it: the twins differ there.
+        assert f"You are authenticated as {username}," in browser.get(LOGIN).text
     # Its login is refused too, as a wrong password is.
     response = browser.log_in(username, password)
     answer = (response.status_code, site.form_error in response.text)
@@ -672,6 +712,13 @@ def policy(response: requests.Response) -> dict[str, set[str]]:
     header = response.headers.get("Content-Security-Policy", "")
     directives = (part.split() for part in header.split(";") if part.strip())
     return {name: set(sources) for name, *sources in directives}
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES[1:])
+def test_an_admin_sees_every_admin_page(admin, site, item, page):
+    response = admin.get(page(site, item))
+    assert response.status_code == 200, outcome(site, response)
+    assert response.headers["Content-Type"] == HTML
 
 
 @pytest.mark.parametrize("page", ADMIN_PAGES)
@@ -745,9 +792,10 @@ def test_the_item_list_shows_name_quantity_and_updated(admin, site, item):
     assert shown_time(cells[-1]) == item["updated_at"][:16].replace("T", " ")
 
 
-def test_search_by_name_finds_the_item_and_not_another(api, admin, site, unique_name):
+@pytest.mark.parametrize("search", [str, str.upper], ids=["the name", "in upper case"])
+def test_search_by_name_finds_the_item_and_not_another(api, admin, site, unique_name, search):
     wanted, other = (api.create(name=f"{unique_name}-{part}") for part in ("wanted", "other"))
-    page = admin.get(ITEMS, **{site.search: wanted["name"]}).text
+    page = admin.get(ITEMS, **{site.search: search(wanted["name"])}).text
     assert row_of(page, wanted["name"])
     assert not row_of(page, other["name"])
 
@@ -762,12 +810,13 @@ def test_a_search_with_a_nul_character_shows_the_list_not_an_error(admin, site):
 def test_an_item_created_in_the_admin_is_in_the_api_and_on_the_home_page(
     api, admin, site, unique_name
 ):
-    changes = {"name": unique_name, "description": "Made in the admin.", "quantity": "5"}
+    # The name as typed with spaces around it: stored trimmed, as the API stores it.
+    changes = {"name": f"  {unique_name} ", "description": "Made in the admin.", "quantity": "5"}
     form = admin.form_fields(site.add) | changes
     response = admin.submit(site.add, form)
     assert response.status_code == 302, outcome(site, response)
     [item] = stored(api, unique_name)
-    assert form_of(item, form) == form
+    assert form_of(item, form) == form | {"name": unique_name}
     assert unique_name in api.get("/").text
 
 
@@ -786,33 +835,56 @@ def test_an_item_edited_in_the_admin_changes_in_the_api(api, admin, site, item):
     assert form_of(api.item(item["id"]), form) == form
 
 
-@pytest.mark.parametrize(
-    "changes", [{}, {"description": "Changed in the admin."}], ids=["unchanged", "changed"]
-)
+# What an edit posts over the form as it stands, and what is stored then.
+EDITS = [
+    pytest.param(lambda item: {}, lambda item: {}, id="unchanged"),
+    pytest.param(
+        lambda item: {"name": f" {item['name']} "}, lambda item: {}, id="the name with spaces"
+    ),
+    pytest.param(
+        lambda item: {"description": "Changed in the admin."},
+        lambda item: {"description": "Changed in the admin."},
+        id="changed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("posted", "changes"), EDITS)
 def test_saving_the_edit_form_moves_updated_at_only_when_a_value_changes(
-    api, admin, site, item, changes
+    api, admin, site, item, posted, changes
 ):
     page = site.change.format(id=item["id"])
     form = admin.form_fields(page)
     assert form == form_of(item, form), "the edit form does not show the item as stored"
-    response = admin.submit(page, form | changes)
+    response = admin.submit(page, form | posted(item))
     assert response.status_code == 302, outcome(site, response)
     saved = api.item(item["id"])
-    assert form_of(saved, form) == form | changes
+    assert form_of(saved, form) == form | changes(item)
     before, after = item["updated_at"], saved["updated_at"]
     assert after >= before, f"updated_at went back: {before} -> {after}"
     moved = after != before
-    assert moved == bool(changes), (
-        f"a save with {changes or 'no change'}: updated_at {before} -> {after}"
+    assert moved == bool(changes(item)), (
+        f"a save with {posted(item) or 'no change'}: updated_at {before} -> {after}"
     )
 
 
 def test_an_item_deleted_through_the_confirmation_is_gone_from_the_api(api, admin, site, item):
     confirmation, fields, delete = site.delete_form(item)
     assert item["name"] in admin.get(confirmation).text
+    assert api.item(item["id"]) == item, "the confirmation page changed the item"
     response = admin.submit(confirmation, fields, to=delete)
     assert response.status_code == 302, outcome(site, response)
     assert api.get(ITEM_PATH.format(id=item["id"])).status_code == 404
+
+
+@pytest.mark.parametrize("item_id", ["abc", "0", str(2**63 - 1), str(2**63)])
+@pytest.mark.parametrize("page", ["change", "delete_page"], ids=["edit", "delete"])
+def test_the_pages_of_an_item_that_does_not_exist_send_the_admin_away(admin, site, page, item_id):
+    response = admin.get(getattr(site, page).format(id=item_id))
+    answer = (response.status_code, response.headers.get("Location"))
+    assert answer == (302, site.missing_item), expected(
+        "the answer", (302, site.missing_item), answer
+    )
 
 
 def test_a_create_without_the_csrf_token_is_refused_and_stores_nothing(
@@ -846,26 +918,41 @@ def test_an_edit_or_delete_without_the_csrf_token_is_refused_and_changes_nothing
     assert api.item(item["id"]) == item
 
 
-INVALID_NAMES = [
-    pytest.param(lambda unique: "", id="empty"),
-    pytest.param(lambda unique: "   ", id="blank"),
-    pytest.param(lambda unique: unique.ljust(101, "x"), id="101 characters"),
-    pytest.param(lambda unique: f"{unique}\x07", id="control character"),
+# Values that break the item's rules (docs/contract.md), over a valid name and quantity.
+INVALID_VALUES = [
+    pytest.param(lambda unique: {"name": ""}, id="empty name"),
+    pytest.param(lambda unique: {"name": "   "}, id="blank name"),
+    pytest.param(lambda unique: {"name": unique.ljust(101, "x")}, id="name of 101 characters"),
+    pytest.param(lambda unique: {"name": f"{unique}\x07"}, id="control character in the name"),
+    pytest.param(lambda unique: {"name": f"{unique}\tx"}, id="tab in the name"),
+    pytest.param(lambda unique: {"description": "d" * 2001}, id="description of 2001"),
+    pytest.param(lambda unique: {"quantity": "-1"}, id="negative quantity"),
+    pytest.param(lambda unique: {"quantity": "1000001"}, id="quantity over a million"),
+    pytest.param(lambda unique: {"quantity": "3.5"}, id="fractional quantity"),
 ]
 
 
-@pytest.mark.parametrize("name", INVALID_NAMES)
-def test_an_invalid_name_is_a_form_error_and_stores_nothing(api, admin, site, unique_name, name):
+@pytest.mark.parametrize("values", INVALID_VALUES)
+def test_an_invalid_value_is_one_field_s_form_error_and_stores_nothing(
+    api, admin, site, unique_name, values
+):
     count = api.count()
-    form = admin.form_fields(site.add) | {"name": name(unique_name), "quantity": "1"}
-    response = admin.submit(site.add, form)
+    form = admin.form_fields(site.add) | {"name": unique_name, "quantity": "1"}
+    response = admin.submit(site.add, form | values(unique_name))
     assert response.status_code == 200, outcome(site, response)
     assert site.form_error in response.text, outcome(site, response)
+    assert len(re.findall(site.field_errors, response.text, re.DOTALL)) == 1, (
+        f"not one field's errors: {outcome(site, response)}"
+    )
     assert api.count() == count
 
 
-def test_a_duplicate_name_is_a_form_error_and_stores_nothing(api, admin, site, item):
-    form = admin.form_fields(site.add) | {"name": item["name"], "quantity": "1"}
+@pytest.mark.parametrize("spaces", ["", " "], ids=["as stored", "with spaces around"])
+def test_a_duplicate_name_is_a_form_error_and_stores_nothing(api, admin, site, item, spaces):
+    form = admin.form_fields(site.add) | {
+        "name": f"{spaces}{item['name']}{spaces}",
+        "quantity": "1",
+    }
     response = admin.submit(site.add, form)
     assert response.status_code == 200, outcome(site, response)
     assert site.form_error in response.text, outcome(site, response)

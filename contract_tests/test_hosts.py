@@ -7,7 +7,7 @@ import pytest
 
 from contract_tests.helpers import HTML, assert_error, assert_security_headers, expected
 
-BAD_HOSTS = ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.2"]
+BAD_HOSTS = ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.2", "[::2]"]
 
 
 @pytest.mark.parametrize("host", BAD_HOSTS)

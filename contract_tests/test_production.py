@@ -102,10 +102,15 @@ def test_behind_the_proxy_https_answers_send_hsts(proxied_api, path):
     assert_security_headers(response)
 
 
-def test_without_https_there_is_no_redirect_and_no_hsts(api):
-    response = api.get("/api/data", headers=proxy_headers("http"))
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_without_https_there_is_no_redirect_no_hsts_and_no_secure_cookie(api, scheme):
+    # Without HTTPS=1 the twins trust no proxy's X-Forwarded-Proto, whatever it says.
+    response = api.get(LOGIN, headers=proxy_headers(scheme))
     assert response.status_code == 200
     assert "Strict-Transport-Security" not in response.headers
+    cookies = response.raw.headers.getlist("Set-Cookie")
+    assert cookies, "the login page sets no cookie"
+    assert not any("; secure" in cookie.lower() for cookie in cookies), cookies
 
 
 class TlsProxy(HTTPAdapter):
@@ -176,6 +181,22 @@ def test_five_failed_logins_lock_that_username_at_that_address(
     proxied_api, proxied_admin_credentials, twin
 ):
     assert_the_pair_is_locked_out(ProxiedBrowser, proxied_api, proxied_admin_credentials, twin)
+
+
+@pytest.mark.slow
+def test_a_successful_login_clears_the_failures(proxied_api, proxied_admin_credentials, twin):
+    username, password = proxied_admin_credentials
+    address = an_address()
+
+    def fail_all_but_one():
+        """One failure short of the lock, from a browser at the address not logged in."""
+        browser = ProxiedBrowser(proxied_api, twin, address)
+        return [browser.log_in(username, "wrong").status_code for _ in range(FAILURE_LIMIT - 1)]
+
+    assert fail_all_but_one() == [200] * (FAILURE_LIMIT - 1)
+    assert ProxiedBrowser(proxied_api, twin, address).log_in(username, password).status_code == 302
+    # As many failures again, and still no lock: the count started over at the login.
+    assert fail_all_but_one() == [200] * (FAILURE_LIMIT - 1)
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Settings from the environment: SECRET_KEY, DATABASE_URL, hosts, API token."""
+"""Config from the environment: SECRET_KEY, DATABASE_URL, hosts, API token, HTTPS."""
 
 from pathlib import Path
 
@@ -6,6 +6,8 @@ import pytest
 
 from items import create_app
 from items.config import database_url
+
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def test_secret_key_is_required_when_debug_is_off():
@@ -62,3 +64,14 @@ def test_postgresql_gets_a_small_checked_pool_with_a_connect_timeout(read_config
 
 def test_sqlite_keeps_flask_sqlalchemys_engine_defaults(read_config):
     assert not hasattr(read_config(), "SQLALCHEMY_ENGINE_OPTIONS")
+
+
+@pytest.mark.parametrize(("https", "hsts"), [("1", HSTS), ("0", None), (None, None)])
+def test_https_settings_match_djangos(read_config, https, hsts):
+    # Django: SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE (Flask-WTF's token is in the session),
+    # SECURE_HSTS_SECONDS a year, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD off.
+    config = read_config() if https is None else read_config(HTTPS=https)
+    on = https == "1"
+    assert config.HTTPS is on
+    assert config.SESSION_COOKIE_SECURE is on
+    assert hsts == config.STRICT_TRANSPORT_SECURITY

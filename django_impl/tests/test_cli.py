@@ -1,13 +1,50 @@
-"""`manage.py createadmin`: creates the admin user or updates its password, never prompting."""
+"""`manage.py seed` loads seed/items.json once; `manage.py createadmin` makes or updates the
+admin user, never prompting."""
 
+import json
 import os
 from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+
+from items.management.commands.seed import DEFAULT_SEED_PATH
+from items.models import Item
 
 pytestmark = pytest.mark.django_db
+
+
+def seed(*args):
+    """Run the seed command and return what it printed."""
+    output = StringIO()
+    call_command("seed", *args, stdout=output)
+    return output.getvalue()
+
+
+def test_seed_loads_the_repository_file_once():
+    count = len(json.loads(DEFAULT_SEED_PATH.read_text(encoding="utf-8")))
+    assert seed() == f"Seeded {count} new items (0 already there).\n"
+    assert seed() == f"Seeded 0 new items ({count} already there).\n"
+    assert Item.objects.count() == count
+
+
+def test_seed_skips_names_that_exist(tmp_path):
+    Item.objects.create(name="Mug")
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"name": " Mug "}, {"name": "Jar", "quantity": 2}]))
+    assert seed(str(path)) == "Seeded 1 new items (1 already there).\n"
+
+
+@pytest.mark.parametrize(
+    "record", [{"name": ""}, {"name": "Mug", "quantity": "3"}, {"name": "Mug", "id": 1}]
+)
+def test_seed_refuses_an_invalid_item_and_adds_nothing(tmp_path, record):
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"name": "Jar"}, record]))
+    with pytest.raises(CommandError, match="Invalid item"):
+        seed(str(path))
+    assert not Item.objects.exists()
 
 
 def createadmin():
@@ -17,7 +54,7 @@ def createadmin():
     return output.getvalue()
 
 
-def test_it_creates_a_superuser_with_a_hashed_password(monkeypatch):
+def test_createadmin_creates_a_superuser_with_a_hashed_password(monkeypatch):
     monkeypatch.setenv("ADMIN_PASSWORD", "first-secret")
     assert createadmin() == "Created admin user admin.\n"
     user = User.objects.get(username="admin")
@@ -26,14 +63,14 @@ def test_it_creates_a_superuser_with_a_hashed_password(monkeypatch):
     assert user.check_password("first-secret")
 
 
-def test_it_reads_the_username_from_admin_username(monkeypatch):
+def test_createadmin_reads_the_username_from_admin_username(monkeypatch):
     monkeypatch.setenv("ADMIN_USERNAME", "keeper")
     monkeypatch.setenv("ADMIN_PASSWORD", "first-secret")
     assert createadmin() == "Created admin user keeper.\n"
     assert User.objects.get().username == "keeper"
 
 
-def test_it_updates_the_password_of_an_existing_user_and_makes_it_an_admin(monkeypatch):
+def test_createadmin_updates_the_password_of_an_existing_user_and_makes_it_an_admin(monkeypatch):
     User.objects.create_user("admin", password="old-secret", is_active=False)
     monkeypatch.setenv("ADMIN_PASSWORD", "new-secret")
     assert createadmin() == "Updated the password of admin user admin.\n"
@@ -42,7 +79,7 @@ def test_it_updates_the_password_of_an_existing_user_and_makes_it_an_admin(monke
     assert (user.is_active, user.is_staff, user.is_superuser) == (True, True, True)
 
 
-def test_it_leaves_no_createsuperuser_variable_behind(monkeypatch):
+def test_createadmin_leaves_no_createsuperuser_variable_behind(monkeypatch):
     monkeypatch.setenv("ADMIN_PASSWORD", "first-secret")
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
     createadmin()
@@ -50,7 +87,7 @@ def test_it_leaves_no_createsuperuser_variable_behind(monkeypatch):
 
 
 @pytest.mark.parametrize("password", [None, ""])
-def test_it_refuses_to_run_without_a_password(monkeypatch, password):
+def test_createadmin_refuses_to_run_without_a_password(monkeypatch, password):
     if password is None:
         monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
     else:
