@@ -126,7 +126,7 @@ serve: setup  ## both twins under Gunicorn with DEBUG=0 (needs SECRET_KEY; API_T
 test: lint test-units  ## lint, each twin's unit tests, the whole contract suite against both twins
 	$(CONTRACT)
 
-test-units: setup  ## each twin's own unit tests, and the concept map's (tools/)
+test-units: setup  ## each twin's own unit tests, and those of tools/ (the concept map, make run, make doctor)
 	cd flask_impl && $(BIN)/pytest
 	cd django_impl && $(BIN)/pytest
 	$(BIN)/pytest tools

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
+import timeit
 from pathlib import Path
 
 from chart import draw_micro_chart
@@ -113,6 +113,11 @@ LAYER_NAMES = ("framework", "middleware", "orm", "driver", "json", "templates", 
 HARNESS = "harness"
 
 
+def settings():
+    """MICRO_ROUNDS and MICRO_ROUND_S from the environment, with their defaults."""
+    return int(os.environ.get("MICRO_ROUNDS", "7")), float(os.environ.get("MICRO_ROUND_S", "0.3"))
+
+
 class Client:
     """Calls a WSGI callable as a server would, with a fresh environ for every request."""
 
@@ -171,24 +176,16 @@ class Client:
 
 
 def time_endpoint(client, endpoint, item_id, rounds, round_s):
-    """Microseconds per request: the best round, and the median round for the spread."""
-    for _ in range(20):
+    """Microseconds per request: the best of `rounds` rounds of about `round_s` seconds each."""
+    for _ in range(20):  # warm-up, which also proves that the endpoint answers
         status, content = client.request(endpoint, item_id)
         if not 200 <= status < 300:
             raise RuntimeError(f"{endpoint} answered {status}: {content[:200]!r}")
-    started = time.perf_counter()
-    for _ in range(20):
-        client.request(endpoint, item_id)
-    calls = max(20, int(round_s / ((time.perf_counter() - started) / 20)))
-    timings = []
-    for _ in range(rounds):
-        gc.collect()
-        started = time.perf_counter()
-        for _ in range(calls):
-            client.request(endpoint, item_id)
-        timings.append((time.perf_counter() - started) / calls * 1e6)
-    timings.sort()
-    return {"us": round(timings[0], 1), "median_us": round(timings[len(timings) // 2], 1)}
+    # timeit switches the garbage collector off while it times; a request's garbage is its cost.
+    timer = timeit.Timer(lambda: client.request(endpoint, item_id), setup=gc.enable)
+    calls, seconds = timer.autorange()
+    calls = max(1, round(calls * round_s / seconds))
+    return round(min(timer.repeat(rounds, calls)) / calls * 1e6, 1)
 
 
 def module_of(filename):
@@ -262,8 +259,9 @@ def profile_endpoint(client, endpoint, item_id, calls=300):
     return attribute(pstats.Stats(profiler).stats)
 
 
-def child(name, rounds, round_s):
+def child(name):
     """In the target's subprocess: seed, time and profile every endpoint, print JSON."""
+    rounds, round_s = settings()
     module_name, attribute_name = TARGETS[name]["callable"]
     sys.path.insert(0, os.getcwd())
     app = getattr(importlib.import_module(module_name), attribute_name)
@@ -278,14 +276,17 @@ def child(name, rounds, round_s):
                 raise RuntimeError(f"POST /api/items answered {status}: {content[:200]!r}")
             ids.append(json.loads(content)["id"])
         endpoints, item_id = ENDPOINTS, ids[len(ids) // 2]
-    results = {}
-    for endpoint in endpoints:
-        results[endpoint] = time_endpoint(client, endpoint, item_id, rounds, round_s)
-        results[endpoint]["layers"] = profile_endpoint(client, endpoint, item_id)
+    results = {
+        endpoint: {
+            "us": time_endpoint(client, endpoint, item_id, rounds, round_s),
+            "layers": profile_endpoint(client, endpoint, item_id),
+        }
+        for endpoint in endpoints
+    }
     print(json.dumps(results))
 
 
-def run_target(name, rounds, round_s):
+def run_target(name):
     """Prepare a fresh database for a target and measure it in a subprocess of its own."""
     folder = TARGETS[name]["folder"]
     with tempfile.TemporaryDirectory(prefix=f"micro-{name}-") as workdir:
@@ -299,7 +300,7 @@ def run_target(name, rounds, round_s):
         }
         for command in TARGETS[name]["prepare"]:
             subprocess.run(command, cwd=folder, env=env, check=True, capture_output=True)  # noqa: S603
-        command = [PYTHON, __file__, "--child", name, str(rounds), str(round_s)]
+        command = [PYTHON, __file__, "--child", name]
         output = subprocess.run(  # noqa: S603 - this very script
             command, cwd=folder, env=env, check=True, capture_output=True, text=True
         ).stdout
@@ -310,12 +311,11 @@ def print_table(results):
     """Microseconds per request and each layer's share, per endpoint and twin; then ratios."""
     print(f"\n{'endpoint':<24}{'target':<9}{'µs':>7}" + "".join(f"{n[:6]:>7}" for n in LAYER_NAMES))
     for endpoint in ENDPOINTS:
-        for number, (name, result) in enumerate(results.items()):
-            if endpoint in result:
-                row = result[endpoint]
-                label = endpoint if number == 0 or name == "flask" else ""
-                shares = "".join(f"{row['layers'][layer]:>7.0%}" for layer in LAYER_NAMES)
-                print(f"{label:<24}{name:<9}{row['us']:>7.0f}{shares}")
+        rows = [(name, result[endpoint]) for name, result in results.items() if endpoint in result]
+        for number, (name, row) in enumerate(rows):
+            label = "" if number else endpoint
+            shares = "".join(f"{row['layers'][layer]:>7.0%}" for layer in LAYER_NAMES)
+            print(f"{label:<24}{name:<9}{row['us']:>7.0f}{shares}")
     print("\nratios of time per request (lower is faster)")
     for endpoint in ENDPOINTS:
         us = {name: row[endpoint]["us"] for name, row in results.items() if endpoint in row}
@@ -327,20 +327,19 @@ def print_table(results):
 def main():
     """Measure the baseline and both twins (or be the child process that measures one)."""
     if sys.argv[1:2] == ["--child"]:
-        child(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+        child(sys.argv[2])
         return 0
-    rounds = int(os.environ.get("MICRO_ROUNDS", "7"))
-    round_s = float(os.environ.get("MICRO_ROUND_S", "0.3"))
     names = sys.argv[1:] or list(TARGETS)
     results = {}
     for name in names:
         print(f"make bench-micro: measuring {name}", flush=True)
         try:
-            results[name] = run_target(name, rounds, round_s)
+            results[name] = run_target(name)
         except subprocess.CalledProcessError as error:
             sys.stderr.write(f"make bench-micro: {name} failed:\n{error.stderr}\n")
             return 1
     print_table(results)
+    rounds, round_s = settings()
     print(f"\nbest of {rounds} rounds of ~{round_s} s each; Python {sys.version.split()[0]}")
     if os.getloadavg()[0] > 1:
         print(f"note: the machine was busy (load average {os.getloadavg()[0]:.1f})")

@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,20 +61,24 @@ def settings():
     }
 
 
+@dataclass
 class Target:
     """One server under test: its name, base URL, process group, endpoints and token."""
 
-    def __init__(self, name, url, pid, stop, endpoints=(DATA,), api_token=""):
-        self.name, self.url, self.pid, self.stop = name, url, pid, stop
-        self.endpoints, self.api_token = endpoints, api_token
-        self.item_id = 0
-        self.samples = {}
+    name: str
+    url: str
+    pid: int
+    stop: Callable[[], None]
+    endpoints: tuple[str, ...] = (DATA,)
+    api_token: str = ""
+    item_id: int = 0
 
 
 def cpu_sets():
     """The servers get every CPU but the last, wrk the last (no pinning on one CPU)."""
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2 or not shutil.which("taskset"):
+    # taskset and CPU affinity are Linux's: macOS has neither, and runs unpinned.
+    cpus = sorted(os.sched_getaffinity(0)) if shutil.which("taskset") else []
+    if len(cpus) < 2:
         return None, [], "not pinned (one CPU, or no taskset)"
     described = f"servers on CPU {','.join(map(str, cpus[:-1]))}, wrk on CPU {cpus[-1]}"
     return set(cpus[:-1]), ["taskset", "-c", str(cpus[-1])], described
@@ -119,8 +125,9 @@ def start_twin(twin, stoppers):
     server.start()
     stoppers.append(server.stop)
     server.wait_until_ready()
-    target = Target(twin, server.base_url, server.process.pid, server.stop, tuple(ENDPOINTS))
-    target.api_token = server.token
+    target = Target(
+        twin, server.base_url, server.process.pid, server.stop, tuple(ENDPOINTS), server.token
+    )
     target.item_id = seed_items(target)
     return target
 
@@ -221,7 +228,6 @@ def print_table(endpoints, found, footer):
     for endpoint, pairs in found.items():
         print(f"  {endpoint:<24}" + "   ".join(f"{k} {v:.2f}" for k, v in pairs.items()))
     print(f"\n{footer}")
-    return sum(result["errors"] for row in endpoints.values() for result in row.values())
 
 
 def run(name, start_targets, pairs):
@@ -267,7 +273,10 @@ def run(name, start_targets, pairs):
         f"{bench['connections']} connections; {pinning}; load average before {load:.1f}; "
         f"done in {time.monotonic() - started:.0f} s"
     )
-    report["errors"] = print_table(endpoints, report["ratios"], footer)
+    print_table(endpoints, report["ratios"], footer)
+    report["errors"] = sum(
+        result["errors"] for row in endpoints.values() for result in row.values()
+    )
     if report["errors"]:
         print(f"{report['errors']} requests failed (non-2xx or socket errors): see the table")
     return report

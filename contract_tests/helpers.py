@@ -26,8 +26,9 @@ SECURITY_HEADERS = {
 }
 CSP = "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 UNIQUE_NAME_LENGTH = 13
-OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
-# The API's one description: the item's fields are read from it, never listed again here.
+# The API's one description, beside the twins that serve it: the item's fields are read from it,
+# never listed again here.
+OPENAPI_PATH = Path(__file__).resolve().parents[1] / "openapi.yaml"
 OPENAPI = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
 ITEM_SCHEMA = OPENAPI["components"]["schemas"]["Item"]
 HTTP_METHODS = {"get", "head", "options", "post", "put", "patch", "delete"}

@@ -87,6 +87,14 @@ def test_a_twin_image_installs_no_development_tool(name):
 
 
 @pytest.mark.parametrize("name", TWIN_DOCKERFILES)
+def test_a_twin_image_holds_no_test_suite(name):
+    """What the twins share is at the repository's root (openapi.yaml among it), not in a suite."""
+    sources = {PurePosixPath(source).parts[0] for source, _ in DOCKERFILES[name].copies}
+    suites = {path.name for path in REPO.glob("*_tests")} | {"twin_servers"}
+    assert not sources & suites
+
+
+@pytest.mark.parametrize("name", TWIN_DOCKERFILES)
 def test_a_twin_image_checks_its_health_on_healthz_with_python(name):
     """The slim image has no curl; the check itself runs in test_containers.py."""
     *shell, command = DOCKERFILES[name].healthcheck

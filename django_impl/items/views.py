@@ -22,7 +22,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # The API's one description, shared by both twins and the contract suite; read once, at import.
-OPENAPI_PATH = Path(__file__).resolve().parents[2] / "contract_tests" / "openapi.yaml"
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 OPENAPI = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
 
 
@@ -76,7 +76,7 @@ class OpenApiView(BaseView):
     """The API's description."""
 
     def get(self, request):
-        """contract_tests/openapi.yaml as JSON."""
+        """The repository's openapi.yaml as JSON."""
         return JsonResponse(OPENAPI)
 
 

@@ -19,7 +19,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # The API's one description, shared by both twins and the contract suite; read once, at import.
-OPENAPI_PATH = Path(__file__).resolve().parents[2] / "contract_tests" / "openapi.yaml"
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 OPENAPI = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
 
 
@@ -42,7 +42,7 @@ def api_data():
 
 @bp.get("/api/openapi.json")
 def openapi():
-    """contract_tests/openapi.yaml as JSON."""
+    """The repository's openapi.yaml as JSON."""
     return OPENAPI
 
 
