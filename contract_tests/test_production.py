@@ -55,6 +55,34 @@ def test_without_a_secret_key_gunicorn_does_not_start_and_says_why(twin):
     ]
 
 
+@pytest.mark.slow
+def test_without_its_static_files_django_does_not_start_and_says_why(tmp_path):
+    # Django only: its manifest storage needs collectstatic's files; Flask serves its own folder.
+    environment = {
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "MIGRATE": "0",
+        "STATIC_ROOT": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+    }
+    result = subprocess.run(
+        ["./serve.sh"],
+        cwd=REPO / "django_impl",
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert f"No staticfiles.json in STATIC_ROOT ({tmp_path})." in output, output
+    assert "Run manage.py collectstatic first" in output, output
+    assert "Traceback" not in output, output
+
+
 def proxy_headers(scheme: str = "https", address: str | None = None, proxies: int = 1) -> dict:
     """What the proxies add: the client's scheme and, optionally, the client's address."""
     headers = {"X-Forwarded-Proto": scheme}

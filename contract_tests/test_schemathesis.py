@@ -51,11 +51,17 @@ SENT = Counter()
 @pytest.fixture(scope="module", autouse=True)
 def report_the_requests_sent(request):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    for twin in sorted({twin for twin, _ in SENT}):
-        phases = {phase: n for (sent_to, phase), n in sorted(SENT.items()) if sent_to == twin}
-        counts = ", ".join(f"{phase} {n}" for phase, n in phases.items())
-        reporter.write_line(f"schemathesis: {sum(phases.values())} requests to {twin} ({counts})")
+    plugins = request.config.pluginmanager
+    # Past pytest's capture of the test's output, which would drop the lines of a passing run.
+    with plugins.get_plugin("capturemanager").global_and_fixture_disabled():
+        reporter = plugins.get_plugin("terminalreporter")
+        reporter.write_line("")  # after the progress dots
+        for twin in sorted({twin for twin, _ in SENT}):
+            phases = {phase: n for (sent_to, phase), n in sorted(SENT.items()) if sent_to == twin}
+            counts = ", ".join(f"{phase} {n}" for phase, n in phases.items())
+            reporter.write_line(
+                f"schemathesis: {sum(phases.values())} requests to {twin} ({counts})"
+            )
 
 
 def test_the_document_is_a_valid_openapi_3_1_document():

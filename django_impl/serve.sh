@@ -8,4 +8,7 @@ cd "$(dirname "$0")"
 if [ "${MIGRATE:-1}" != "0" ]; then
     python manage.py migrate --noinput
 fi
+# Django: the system checks (items/checks.py: the files collectstatic wrote) refuse a start, in
+# one line, that would answer 500 on every page; gunicorn itself runs none.
+python manage.py check
 exec gunicorn --config ../gunicorn.conf.py config.wsgi:application

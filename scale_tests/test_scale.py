@@ -1,15 +1,19 @@
 """Three replicas of each twin behind nginx on one PostgreSQL: started at once, the whole contract
-suite through nginx, a body no replica reads, a rolling restart under writes, and a write held
-past nginx's read timeout, which nginx never sends to a second replica."""
+suite through nginx, a body no replica reads, a rolling restart under writes, a write held past
+nginx's read timeout, which nginx never sends to a second replica, a replica refusing connections
+(reads go on, writes are not retried), 100 slow clients, and the database connections a twin
+opens."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -24,10 +28,12 @@ from twin_servers.server import REPO
 TWINS = list(PORTS)
 WRITERS = 4
 SUITE_TIMEOUT = 600  # seconds
+CONCURRENT_CLIENTS = 16  # more than the replicas' threads together
+THREADS_PER_REPLICA = 4  # gunicorn.conf.py's threads, in the one worker a replica runs here
 HELD_TIMEOUT = 2  # seconds: nginx's read timeout while a test holds a request past it
-# A chunked body that nginx has read whole before it forwards the request (a small one, sent at
-# once) goes on with a Content-Length: no replica can tell it was chunked, so its 411 is not the
-# contract through nginx (docs/scaling.md); larger or slower ones still stream, and get the 411.
+# nginx reads a body whole before it forwards the request, and a chunked one goes on with a
+# Content-Length: no replica can tell it was chunked, so its 411 is not the contract through
+# nginx (docs/scaling.md).
 NOT_THROUGH_NGINX = [
     f"contract_tests/test_writes.py::{test}"
     for twin in TWINS
@@ -205,3 +211,111 @@ def test_a_write_held_past_nginx_read_timeout_reaches_one_replica_and_is_answere
     while logged() == 0 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert logged() == 1, f"the {method} is in the replicas' access logs {logged()} times"
+
+
+SLOW_CLIENTS = 100  # half with headers never finished, half with a body promised and not sent
+OTHERS = 40  # requests of everyone else, sent while the slow clients hold their connections
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_100_slow_clients_leave_the_twin_answering_everyone_else(deployment, twin):
+    host, port = urlsplit(deployment.url(twin)).hostname, urlsplit(deployment.url(twin)).port
+    unfinished = f"GET /api/data HTTP/1.1\r\nHost: {host}\r\nX-Slow: "
+    promised = (
+        f"POST /api/items HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {deployment.token}\r\n"
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": '
+    )
+    slow = []
+    try:
+        for number in range(SLOW_CLIENTS):
+            connection = socket.create_connection((host, port), timeout=10)
+            connection.sendall((unfinished if number % 2 else promised).encode())
+            slow.append(connection)
+        started = time.monotonic()
+        statuses = []
+        with http_session() as client:
+            client.headers["Connection"] = "close"
+            for number in range(OTHERS):
+                if number % 4:
+                    response = client.get(f"{deployment.url(twin)}/api/data", timeout=30)
+                else:
+                    response = client.post(
+                        f"{deployment.url(twin)}/api/items",
+                        json={"name": f"past-slow-{uuid.uuid4().hex[:12]}"},
+                        headers={"Authorization": f"Bearer {deployment.token}"},
+                        timeout=30,
+                    )
+                statuses.append(response.status_code)
+        elapsed = time.monotonic() - started
+    finally:
+        for connection in slow:
+            connection.close()
+    assert statuses == [201 if n % 4 == 0 else 200 for n in range(OTHERS)], statuses
+    assert elapsed < OTHERS * 0.5, f"{OTHERS} requests took {elapsed:.1f} s past the slow clients"
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_a_replica_refusing_connections_costs_reads_nothing_and_writes_are_never_retried(
+    deployment, twin
+):
+    url, auth = deployment.url(twin), {"Authorization": f"Bearer {deployment.token}"}
+    replica = deployment.replicas[twin][0]
+    # Stopped, still in nginx's rotation: its port refuses every connection.
+    assert replica.stop() == 0, replica.failure("did not stop cleanly")
+    try:
+        with http_session() as client:
+            client.headers["Connection"] = "close"
+            reads = [client.get(f"{url}/api/data", timeout=30).status_code for _ in range(30)]
+            names = [f"refused-{uuid.uuid4().hex[:12]}" for _ in range(30)]
+            writes = [
+                client.post(f"{url}/api/items", json={"name": n}, headers=auth, timeout=30)
+                for n in names
+            ]
+    finally:
+        replica.start()
+        replica.wait_until_healthy()
+    assert reads == [200] * 30, f"reads: {reads}"
+    statuses = sorted({response.status_code for response in writes})
+    # Round robin sends about a third of the writes to the stopped replica: nginx's 502, no retry.
+    assert statuses == [201, 502], f"writes answered {statuses}"
+    stored = {
+        name
+        for name, response in zip(names, writes, strict=True)
+        if client.get(f"{url}/api/items", params={"q": name}, timeout=30).json()["count"]
+    }
+    assert stored == {n for n, r in zip(names, writes, strict=True) if r.status_code == 201}
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_a_twin_opens_at_most_one_database_connection_per_thread(deployment, twin):
+    url, auth = deployment.url(twin), {"Authorization": f"Bearer {deployment.token}"}
+    threads = len(deployment.replicas[twin]) * THREADS_PER_REPLICA
+    done = threading.Event()
+
+    def client_loop() -> None:
+        with http_session() as client:
+            while not done.is_set():
+                client.get(f"{url}/api/items", params={"limit": 100}, timeout=30)
+                name = f"budget-{uuid.uuid4().hex[:12]}"
+                client.post(f"{url}/api/items", json={"name": name}, headers=auth, timeout=30)
+
+    database_url = with_database(POSTGRES_URL, deployment.databases[twin])
+    clients = [threading.Thread(target=client_loop) for _ in range(CONCURRENT_CLIENTS)]
+    peak = 0
+    with psycopg.connect(database_url, autocommit=True) as watcher:
+        for each in clients:
+            each.start()
+        try:
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                (count,) = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchone()
+                peak = max(peak, count)
+                time.sleep(0.02)
+        finally:
+            done.set()
+            for each in clients:
+                each.join()
+    assert 0 < peak <= threads, f"{peak} connections for {threads} threads"

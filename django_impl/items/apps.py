@@ -7,3 +7,6 @@ class ItemsConfig(AppConfig):
     """Configuration of the items app."""
 
     name = "items"
+
+    def ready(self):
+        from items import checks  # noqa: F401 (registers the app's system checks)

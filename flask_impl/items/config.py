@@ -33,11 +33,12 @@ class Config:
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'instance' / 'items.sqlite3'}"
     )
     if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-        # gunicorn.conf.py's 4 threads and 4 more for a burst; a SELECT 1 replaces a closed
-        # connection; an unreachable database is a 503 after 2 s (Django: DATABASES).
+        # One connection per thread of gunicorn.conf.py's 4 (a request holds one), as Django;
+        # a SELECT 1 replaces a closed connection; an unreachable database is a 503 after 2 s
+        # (Django: DATABASES).
         SQLALCHEMY_ENGINE_OPTIONS = {
             "pool_size": 4,
-            "max_overflow": 4,
+            "max_overflow": 0,
             "pool_pre_ping": True,
             "connect_args": {"connect_timeout": 2},
         }
