@@ -95,11 +95,6 @@ def pytest_configure(config) -> None:
     if not config.option.collectonly:
         for twin, url in targets.items():
             check_reachable(twin, url)
-    config.addinivalue_line("markers", "fuzz: a fuzz test, run only with --fuzz (make test-fuzz)")
-    config.addinivalue_line(
-        "markers",
-        "slow: seconds by design (an extra server, password hashing); make test-both leaves it out",
-    )
     config.twins = twins
     config.targets = targets
     config.pluginmanager.register(SideBySide(twins), "side_by_side")

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import psycopg
@@ -20,6 +21,8 @@ import pytest
 import requests
 
 from contract_tests.helpers import MIB, padded_json
+from contract_tests.test_admin import SITES, Browser
+from contract_tests.test_production import FAILURE_LIMIT, LOCKED_OUT
 from scale_tests.deployment import PORTS, POSTGRES_URL, Deployment
 from twin_servers.client import http_session
 from twin_servers.postgres import with_database
@@ -319,3 +322,28 @@ def test_a_twin_opens_at_most_one_database_connection_per_thread(deployment, twi
             for each in clients:
                 each.join()
     assert 0 < peak <= threads, f"{peak} connections for {threads} threads"
+
+
+@pytest.mark.parametrize("twin", TWINS)
+def test_failed_logins_on_every_replica_lock_the_username_at_the_clients_address(deployment, twin):
+    # The contract suite's lockout tests play the proxies in front of a twin and choose the
+    # client's address; through nginx no client can (nginx appends the address it saw), so here
+    # the address is this machine's, and the failures go round the replicas.
+    replicas = deployment.replicas[twin]
+    seen = [replica.log.stat().st_size for replica in replicas]
+    browser = Browser(SimpleNamespace(base_url=deployment.url(twin)), SITES[twin])
+    username = f"nobody-{uuid.uuid4().hex[:8]}"
+    failures = [browser.log_in(username, "wrong").status_code for _ in range(FAILURE_LIMIT - 1)]
+    assert failures == [200] * (FAILURE_LIMIT - 1)
+    locked = browser.log_in(username, "wrong")
+    assert locked.status_code == 429, f"{locked.status_code}: the fifth failure did not lock"
+    assert LOCKED_OUT in locked.text
+
+    def login_posts(replica, offset) -> int:
+        return replica.log.read_bytes()[offset:].count(b'"POST /admin/login/')
+
+    posted = [login_posts(replica, n) for replica, n in zip(replicas, seen, strict=True)]
+    assert sum(1 for count in posted if count) > 1, f"the logins reached one replica: {posted}"
+    # The lock is that username's: the admin still logs in from the same address.
+    admin = Browser(SimpleNamespace(base_url=deployment.url(twin)), SITES[twin])
+    assert admin.log_in(*deployment.admin).status_code == 302
