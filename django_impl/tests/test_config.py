@@ -74,24 +74,35 @@ def test_body_limit_is_one_mebibyte(settings):
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 1024 * 1024
 
 
-def check_deploy(environment):
-    """`manage.py check --deploy --fail-level WARNING` with DEBUG=0, a strong key, a real host."""
+@pytest.fixture(scope="module")
+def check_deploy(tmp_path_factory):
+    """`manage.py check --deploy --fail-level WARNING` with DEBUG=0, a strong key, a real host,
+    and collectstatic's files in place (items.E001 refuses a start without them)."""
     production = {
+        "PATH": os.environ.get("PATH", ""),
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "twins.example.org",
+        "STATIC_ROOT": str(tmp_path_factory.mktemp("collected")),
     }
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=DJANGO_IMPL,
-        env={"PATH": os.environ.get("PATH", "")} | production | environment,
-        capture_output=True,
-        text=True,
-        check=False,
+
+    def manage(*arguments, environment):
+        return subprocess.run(  # noqa: S603 (this interpreter, manage.py, fixed arguments)
+            [sys.executable, "manage.py", *arguments],
+            cwd=DJANGO_IMPL,
+            env=production | environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    manage("collectstatic", "--noinput", "--verbosity", "0", environment={}).check_returncode()
+    return lambda environment: manage(
+        "check", "--deploy", "--fail-level", "WARNING", environment=environment
     )
 
 
-def test_check_deploy_reports_nothing_with_https():
+def test_check_deploy_reports_nothing_with_https(check_deploy):
     result = check_deploy({"HTTPS": "1"})
     assert result.returncode == 0, result.stderr
     # security.W021 (no HSTS preload) is silenced on purpose: see settings.py.
@@ -99,7 +110,7 @@ def test_check_deploy_reports_nothing_with_https():
     assert result.stderr == ""
 
 
-def test_check_deploy_without_https_names_what_https_sets():
+def test_check_deploy_without_https_names_what_https_sets(check_deploy):
     result = check_deploy({})
     assert result.returncode == 1
     for check in ("W004", "W008", "W012", "W016"):
