@@ -47,9 +47,11 @@ TARGETS = {
     },
     "django": {
         "folder": ROOT / "django_impl",
+        # As the image builds and serve.sh starts it: the static files, then the migrations
+        # (migrate runs the system checks, which want the files collected).
         "prepare": [
-            [PYTHON, "manage.py", "migrate", "--noinput"],
             [PYTHON, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            [PYTHON, "manage.py", "migrate", "--noinput"],
         ],
         "callable": ("config.wsgi", "application"),
     },

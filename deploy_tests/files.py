@@ -96,6 +96,15 @@ class Dockerfile:
         return PurePosixPath(self.last("WORKDIR"))
 
     @property
+    def build_steps(self) -> list[str]:
+        """The RUN commands after the last WORKDIR that run the twin's Python (Django's
+        collectstatic). Those before it install packages, which the venv stands for here; the
+        others set up the image's own users and folders, and mean nothing outside it."""
+        start = max(i for i, each in enumerate(self.instructions) if each.keyword == "WORKDIR")
+        runs = (each.arguments for each in self.instructions[start:] if each.keyword == "RUN")
+        return [run for run in runs if "python " in run]
+
+    @property
     def cmd(self) -> list[str]:
         """CMD, which must be in exec form (JSON): no shell between Docker and the server."""
         return json.loads(self.last("CMD"))

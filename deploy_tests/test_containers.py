@@ -1,10 +1,12 @@
 """The twins' containers, run here without Docker, on fresh PostgreSQL databases.
 
-Each runs what its container would: the image's CMD (serve.sh: migrate, then Gunicorn) in its
-WORKDIR, with the image's ENV and the compose file's environment at its defaults, all read from
-docker-compose.yml and the Dockerfiles. Two values are this machine's: DATABASE_URL (a fresh
-database on POSTGRES_URL's server instead of the `db` service) and GUNICORN_BIND (a free port
-on 127.0.0.1). The PATH starts with .venv/bin, where the image has its installed packages.
+Each runs what its container would: the image's build steps in its WORKDIR (Django's
+collectstatic), then its CMD (serve.sh: migrate, then Gunicorn), with the image's ENV and the
+compose file's environment at its defaults, all read from docker-compose.yml and the
+Dockerfiles. Three values are this machine's: DATABASE_URL (a fresh database on POSTGRES_URL's
+server instead of the `db` service), GUNICORN_BIND (a free port on 127.0.0.1) and STATIC_ROOT (a
+temporary folder, not the checkout's). The PATH starts with .venv/bin, where the image has its
+installed packages.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class Container:
     image: Dockerfile
 
     @classmethod
-    def of(cls, service_name: str, database_url: str, port: int) -> Container:
+    def of(cls, service_name: str, database_url: str, port: int, static_root: Path) -> Container:
         """What the service's container runs (compose `command`, else the image's CMD)."""
         service = load_compose()["services"][service_name]
         image = dockerfile_of(service)
@@ -56,9 +58,17 @@ class Container:
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
             "DATABASE_URL": database_url,
             "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "STATIC_ROOT": str(static_root),
         }
         argv = service.get("command") or image.cmd
         return cls(argv, image.local_path(image.workdir), env, image)
+
+    def build(self) -> None:
+        """Run the image's build steps in the container's folder, as `docker build` does."""
+        for step in self.image.build_steps:
+            subprocess.run(  # noqa: S603
+                ["/bin/sh", "-c", step], cwd=self.cwd, env=self.env, check=True, timeout=60
+            )
 
     def run(self) -> subprocess.CompletedProcess:
         """Run it to the end (a one-shot service)."""
@@ -127,8 +137,11 @@ def running(tmp_path_factory):
             create_database(POSTGRES_URL, database)
             created.append(database)
             port = free_port()
-            container = Container.of(twin, with_database(POSTGRES_URL, database), port)
-            log = tmp_path_factory.mktemp(twin) / "container.log"
+            folder = tmp_path_factory.mktemp(twin)
+            url = with_database(POSTGRES_URL, database)
+            container = Container.of(twin, url, port, folder / "static")
+            container.build()
+            log = folder / "container.log"
             with log.open("wb") as output:
                 process = guarded(
                     container.argv,
@@ -180,7 +193,9 @@ def test_a_container_is_migrated_healthy_and_writes_for_the_contract_suite(runni
 def test_the_admin_user_service_creates_the_admin_and_can_run_at_every_up(running, twin):
     server = running[twin]
     service = f"{twin}-admin-user"
-    admin = Container.of(service, server.container.env["DATABASE_URL"], server.port)
+    # The same image as the server's: its build's files too.
+    built = Path(server.container.env["STATIC_ROOT"])
+    admin = Container.of(service, server.container.env["DATABASE_URL"], server.port, built)
     for _ in range(2):
         result = admin.run()
         assert result.returncode == 0, result.stdout + result.stderr

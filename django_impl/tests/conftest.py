@@ -15,7 +15,7 @@ def test_settings(settings, static_root):
     # Hashing with the production hasher (PBKDF2) costs a noticeable fraction of a second per
     # password; the tests check who may log in, not the hash's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # With DEBUG off, {% static %} reads the manifest that collectstatic writes (serve.sh runs it);
+    # With DEBUG off, {% static %} reads the manifest that collectstatic writes (before serve.sh);
     # the plain storage lets the tests render the admin's templates without it.
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
