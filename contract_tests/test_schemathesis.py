@@ -23,7 +23,7 @@ CONFIG = schemathesis.Config.from_dict(
         "seed": SEED,
         "generation": {"max-examples": 25, "database": "none"},
         "phases": {
-            # The fuzzing phase's own budget: with the stateful phase's, over 5,000 requests per
+            # The fuzzing phase's own setting: with the stateful phase's, over 5,000 requests per
             # twin (docs/decisions.md); the examples and coverage phases keep the default above.
             "fuzzing": {"generation": {"max-examples": 600}},
             # The document's links only (from a created or changed item to the item), none
