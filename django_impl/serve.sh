@@ -5,10 +5,11 @@
 # (the image's build, make serve): replicas starting together would rewrite them under each other.
 set -eu
 cd "$(dirname "$0")"
+# Django: the system checks (items/checks.py: the files collectstatic wrote) refuse, in one
+# line, a start that would answer 500 on every page; gunicorn runs none, migrate runs them first.
 if [ "${MIGRATE:-1}" != "0" ]; then
     python manage.py migrate --noinput
+else
+    python manage.py check
 fi
-# Django: the system checks (items/checks.py: the files collectstatic wrote) refuse a start, in
-# one line, that would answer 500 on every page; gunicorn itself runs none.
-python manage.py check
 exec gunicorn --config ../gunicorn.conf.py config.wsgi:application

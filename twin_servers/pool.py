@@ -77,6 +77,8 @@ class ServerPool:
         self.launched.add(key)
         try:
             self.servers[key].start()
+        except ServerError as error:
+            self.failures[key] = str(error)
         except OSError as error:
             self.failures[key] = f"{key[0]} twin: cannot run serve.sh: {error}"
         except psycopg.Error as error:

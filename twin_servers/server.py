@@ -42,7 +42,7 @@ ADMIN_COMMANDS = {
     "django": [str(VENV_BIN / "python"), "manage.py", "createadmin"],
 }
 # What a twin's image build does before serve.sh may run, in the twin's folder (Django: collect
-# the static files, which serve.sh leaves to the build); run ahead of serve.sh in its process.
+# the static files, which serve.sh leaves to the build); run once per test run (see build()).
 BUILD_STEPS = {
     "flask": [],
     "django": [["python", "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]],
@@ -149,9 +149,7 @@ class Server:
             "SECRET_KEY": secrets.token_urlsafe(32),
             "DATABASE_URL": self.database_url(),
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            # Django: one per server, so that a server starting cannot rewrite the files under
-            # one being tested (Flask ignores it).
-            "STATIC_ROOT": str(self.workdir / "static"),
+            "STATIC_ROOT": str(build(self.twin)),  # Flask ignores it
         }
         if self.token:
             env["API_TOKEN"] = self.token
@@ -166,10 +164,9 @@ class Server:
         if self.flavour.allowed_hosts:
             env["ALLOWED_HOSTS"] = self.flavour.allowed_hosts
         self.env = env
-        steps = [*map(shlex.join, BUILD_STEPS[self.twin]), "exec ./serve.sh"]
         with (self.workdir / "server.log").open("wb") as log:
             self.process = guarded(
-                ["/bin/sh", "-c", " && ".join(steps)],
+                ["./serve.sh"],
                 cwd=REPO / f"{self.twin}_impl",
                 env=env,
                 stdout=log,
@@ -283,6 +280,46 @@ class Server:
         LIVE.discard(self)
 
 
+BUILDS: dict[str, Path] = {}  # per twin, the run dir of this run's build
+
+
+def build(twin: str) -> Path:
+    """The STATIC_ROOT of the twin's build, made by its BUILD_STEPS at the first call of the run.
+
+    Built once, as an image is built once for every container started from it, into a run dir
+    that the run's servers share and read only (its pid file names this run's process).
+    """
+    if twin not in BUILDS:
+        install_safety_net()  # which removes the builds at exit
+        RUNS.mkdir(exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix=f"{twin}-build-", dir=RUNS))
+        (workdir / "pid").write_text(str(os.getpid()))
+        BUILDS[twin] = workdir
+        env = {key: value for key, value in os.environ.items() if key not in TWIN_SETTINGS}
+        env |= {
+            "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+            "SECRET_KEY": "built-by-the-test-kit",  # as the image's build sets one of its own
+            "STATIC_ROOT": str(workdir / "static"),
+        }
+        for step in BUILD_STEPS[twin]:
+            with (workdir / "build.log").open("ab") as log:
+                process = guarded(
+                    step, cwd=REPO / f"{twin}_impl", env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+            if process.wait() != 0:
+                tail = (workdir / "build.log").read_text(errors="replace").splitlines()[-30:]
+                head = f"{twin} twin: its build step {shlex.join(step)} failed; the end of its log:"
+                raise ServerError("\n".join([head, *tail]))
+    return BUILDS[twin] / "static"
+
+
+def remove_builds() -> None:
+    """Remove this run's builds (at exit, once no server of the run is left to read them)."""
+    for workdir in BUILDS.values():
+        shutil.rmtree(workdir, ignore_errors=True)
+    BUILDS.clear()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
@@ -313,6 +350,7 @@ def stop_all(servers) -> None:
 def stop_live_servers_and_die(signum, _frame) -> None:
     """On SIGTERM or SIGHUP: stop every server still running, then die of the signal."""
     stop_all(LIVE)
+    remove_builds()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 
@@ -326,6 +364,7 @@ def install_safety_net() -> None:
     if signal.getsignal(signal.SIGTERM) is stop_live_servers_and_die:
         return
     remove_stale_runs()
+    atexit.register(remove_builds)  # registered first: runs after the servers are stopped
     atexit.register(lambda: stop_all(LIVE))
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, stop_live_servers_and_die)
