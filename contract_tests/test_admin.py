@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
@@ -468,6 +468,16 @@ def test_anonymous_visits_are_sent_to_the_login_page_with_the_page_to_return_to(
     location = urlsplit(response.headers["Location"])
     assert location.path == LOGIN
     assert parse_qs(location.query) == {"next": [path]}
+
+
+# Werkzeug's routing redirects to the slash with 308 and a URL of the request's host, Django's
+# APPEND_SLASH with 301 and a path: both to the admin of the same site.
+def test_the_admin_without_its_slash_is_sent_to_it_on_the_same_site(api, twin):
+    response = api.get("/admin")
+    status = {"flask": 308, "django": 301}[twin]
+    assert response.status_code == status, expected("/admin's status", status, response.status_code)
+    location = urljoin(f"{api.base_url}/admin", response.headers["Location"])
+    assert location == f"{api.base_url}/admin/", expected("/admin's redirect", "/admin/", location)
 
 
 @pytest.mark.parametrize("path", UNKNOWN_PAGES)

@@ -7,7 +7,15 @@ import pytest
 
 from contract_tests.helpers import HTML, assert_error, assert_security_headers, expected
 
-BAD_HOSTS = ["evil.example", "evil.example:80", "localhost.evil.example", "127.0.0.2", "[::2]"]
+# Not allowed, or (the last) allowed with a port no URL can carry.
+BAD_HOSTS = [
+    "evil.example",
+    "evil.example:80",
+    "localhost.evil.example",
+    "127.0.0.2",
+    "[::2]",
+    "127.0.0.1:99999",
+]
 
 
 @pytest.mark.parametrize("host", BAD_HOSTS)
@@ -65,19 +73,24 @@ def test_a_dotted_allowed_host_admits_the_domain_and_its_subdomains_only(
 
 
 # A Host as Django's split_domain_port() reads it: lower case, one trailing dot dropped (the fully
-# qualified name), any digits as the port (the server was reached); a port must have digits.
+# qualified name); its port as a URL carries it (Werkzeug's reading): 1 to 65535, no leading 0.
 @pytest.mark.parametrize(
     ("host", "status"),
     [
         ("localhost.", 200),
         ("LOCALHOST.:8000", 200),
-        ("127.0.0.1:99999", 200),
+        ("127.0.0.1:1", 200),
+        ("127.0.0.1:65535", 200),
         ("localhost..", 400),
         ("localhost:", 400),
         ("localhost:http", 400),
+        ("127.0.0.1:0", 400),
+        ("127.0.0.1:08000", 400),
+        ("127.0.0.1:65536", 400),
+        ("127.0.0.1:99999", 400),
     ],
 )
-def test_an_allowed_host_is_read_as_django_reads_it(api, host, status):
+def test_an_allowed_host_is_read_as_django_reads_it_with_a_port_a_url_can_carry(api, host, status):
     if not api.launched:
         pytest.skip("the ALLOWED_HOSTS of a server the suite did not start are unknown")
     response = api.get("/api/data", headers={"Host": host})

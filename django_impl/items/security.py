@@ -1,9 +1,12 @@
-"""The client's address behind proxies and the admin's CSP; the rest is in settings.py."""
+"""The client's address behind proxies, the Host's port, the admin's CSP; the rest: settings."""
 
 import contextlib
 import ipaddress
+import re
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http.request import split_domain_port
 
 from items.views import CONTENT_SECURITY_POLICY
 
@@ -22,6 +25,26 @@ def forwarded_for(get_response):
             with contextlib.suppress(ValueError):
                 address = ipaddress.ip_address(forwarded[-settings.TRUSTED_PROXIES].strip())
                 request.META["REMOTE_ADDR"] = str(address)
+        return get_response(request)
+
+    return middleware
+
+
+# A port as a URL carries it (Werkzeug's reading): 1 to 65535, no leading 0.
+PORT = re.compile(r"[1-9][0-9]{0,4}")
+
+
+def valid_port(get_response):
+    """Middleware: a Host whose port no URL can carry (0, 080, 99999) is a 400, as in Flask.
+
+    Django takes any digits as the port; Werkzeug reads such a Host as none, and would build the
+    Flask twin's redirects to http:///path.
+    """
+
+    def middleware(request):
+        _, port = split_domain_port(request.META.get("HTTP_HOST", ""))
+        if port and not (PORT.fullmatch(port) and int(port) <= 65535):
+            raise DisallowedHost(f"Invalid HTTP_HOST header: the port {port} is no TCP port.")
         return get_response(request)
 
     return middleware

@@ -25,8 +25,7 @@ ADMIN_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-# Django's host_validation_re: a name or a bracketed IPv6 address, then any digits as the port (the
-# server was reached, so the port is not checked; urlsplit refuses one over 65535).
+# Django's host_validation_re: a name or a bracketed IPv6 address, then the port's digits.
 HOST = re.compile(r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?")
 # Django's limit: a longer `next` is not followed (urlsplit normalises it slowly).
 MAX_URL_LENGTH = 2048
@@ -43,9 +42,9 @@ def host_name(host):
 
 def check_allowed_host():
     """400 unless the Host is in ALLOWED_HOSTS; "*" and ".domain" as in Django."""
-    # The header as sent: Werkzeug's request.host is empty for a port over 65535, which Django
-    # does not check.
-    name = host_name(request.headers.get("Host", request.host))
+    # Werkzeug reads a Host whose port no URL can carry (0, a leading 0, over 65535) as none, so
+    # that it is refused; it would build its redirects to http:///path (Django: valid_port).
+    name = host_name(request.host)
     for allowed in current_app.config["ALLOWED_HOSTS"]:
         domain = host_name(allowed.removeprefix("."))
         subdomain = allowed.startswith(".") and name.endswith(f".{domain}")
