@@ -25,6 +25,15 @@ def test_a_host_not_allowed_is_a_json_400_on_json_paths(api, path, host):
     assert_error(response, 400, "bad_request")
 
 
+# With HTTPS=1 Django's SecurityMiddleware reads the Host for its redirect, before CommonMiddleware.
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@pytest.mark.parametrize("host", BAD_HOSTS)
+def test_behind_the_proxy_a_bad_host_is_a_400_with_the_security_headers(proxied_api, host, scheme):
+    response = proxied_api.get("/api/data", headers={"Host": host, "X-Forwarded-Proto": scheme})
+    assert_error(response, 400, "bad_request")
+    assert_security_headers(response)
+
+
 @pytest.mark.parametrize("host", BAD_HOSTS)
 def test_a_host_not_allowed_is_an_html_400_on_pages(api, host):
     response = api.get("/", headers={"Host": host})

@@ -42,13 +42,14 @@ MIDDLEWARE = [
     "items.security.forwarded_proto",
     # Around the rest, so that every response says X-Frame-Options: DENY, a bad Host's 400 too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A Host with a port no URL can carry is a 400, as Werkzeug reads it in the Flask twin:
+    # before SecurityMiddleware, whose HTTPS=1 redirect would name it.
+    "items.security.valid_port",
     # nosniff, Referrer-Policy and Cross-Origin-Opener-Policy (same-origin by default), and
     # with HTTPS=1 the redirect and HSTS.
     "django.middleware.security.SecurityMiddleware",
     # Django 5.2 has no CSP setting: a function of items/security.py sends the admin's.
     "items.security.admin_content_security_policy",
-    # A Host with a port no URL can carry is a 400, as Werkzeug reads it in the Flask twin.
-    "items.security.valid_port",
     # Checks the Host against ALLOWED_HOSTS: before WhiteNoise, so no Host gets a static file
     # that it would not get a page (Flask: items/security.py checks before every view).
     "django.middleware.common.CommonMiddleware",

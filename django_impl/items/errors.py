@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.db import OperationalError
 from django.http import Http404, JsonResponse
@@ -83,9 +84,17 @@ class ErrorMiddleware:
 
 def bad_request(request, exception):
     """400: a Host outside ALLOWED_HOSTS, or another request Django refused before any view."""
-    bad_host = isinstance(exception, DisallowedHost)
-    message = "The Host header is not allowed." if bad_host else "Bad request."
-    return error_response(request, ApiError(400, "bad_request", message))
+    if not isinstance(exception, DisallowedHost):
+        return error_response(request, ApiError(400, "bad_request", "Bad request."))
+    # With HTTPS=1, SecurityMiddleware reads the Host for its redirect, and its own headers are
+    # skipped when that raises: they are set here (it only adds those missing).
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": settings.SECURE_REFERRER_POLICY,
+        "Cross-Origin-Opener-Policy": settings.SECURE_CROSS_ORIGIN_OPENER_POLICY,
+    }
+    message = "The Host header is not allowed."
+    return error_response(request, ApiError(400, "bad_request", message, headers=headers))
 
 
 @csrf_exempt
