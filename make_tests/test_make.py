@@ -2,10 +2,12 @@
 
 `make setup` refuses an old Python in one line and never leaves a `.venv` that breaks the next
 try; `make migrations` writes nothing without a model change and one migration per twin with
-one; `make run` stops both twins on Ctrl-C, quietly, with nothing left listening.
+one; `make run` stops both twins on Ctrl-C, quietly, with nothing left listening; `make test-both`
+with a twin that does not start stops before any test, with the end of that twin's log.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -174,3 +176,27 @@ def test_the_contract_suite_names_bad_input_in_one_line_and_tests_nothing(env, a
     naming = [line for line in output if said.format(port=port) in line]
     assert len(naming) == 1, "\n".join(output[-5:])
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# A twin as an exercise half done can leave it: Django's settings broken (its image build step,
+# collectstatic, fails first), or Flask's views (serve.sh's migrations fail first).
+BROKEN = [
+    pytest.param("django", "django_impl/config/settings.py", "build step", id="django's settings"),
+    pytest.param("flask", "flask_impl/items/views.py", "server.log", id="flask's views"),
+]
+
+
+@pytest.mark.parametrize(("twin", "broken", "log"), BROKEN)
+def test_a_twin_that_does_not_start_stops_test_both_at_once_with_its_log(
+    repository, twin, broken, log
+):
+    with (repository / broken).open("a") as source:
+        source.write("\nhalf_written(\n")
+    result = make(repository, "test-both")
+    output = (result.stdout + result.stderr).splitlines()
+    tail = "\n".join(output[-8:])
+    assert any(f"the {twin} twin did not start" in line for line in output), tail
+    assert any(log in line for line in output), tail
+    assert any("half_written(" in line for line in output), tail
+    assert not any(re.search(r"\d+ (passed|failed)(,| in )", line) for line in output), tail
+    assert len(output) <= 50, f"{len(output)} lines:\n{tail}"

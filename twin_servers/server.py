@@ -294,7 +294,6 @@ def build(twin: str) -> Path:
         RUNS.mkdir(exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f"{twin}-build-", dir=RUNS))
         (workdir / "pid").write_text(str(os.getpid()))
-        BUILDS[twin] = workdir
         env = {key: value for key, value in os.environ.items() if key not in TWIN_SETTINGS}
         env |= {
             "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
@@ -308,8 +307,10 @@ def build(twin: str) -> Path:
                 )
             if process.wait() != 0:
                 tail = (workdir / "build.log").read_text(errors="replace").splitlines()[-30:]
+                shutil.rmtree(workdir, ignore_errors=True)  # the next server builds afresh
                 head = f"{twin} twin: its build step {shlex.join(step)} failed; the end of its log:"
                 raise ServerError("\n".join([head, *tail]))
+        BUILDS[twin] = workdir
     return BUILDS[twin] / "static"
 
 
